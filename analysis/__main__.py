@@ -1,0 +1,89 @@
+"""Command line: python -m analysis <stage>.
+
+Every stage reads files and writes files. Bad input ends with one clear message (file, place,
+problem, what to do) and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from analysis.errors import InputError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+
+
+def _run(fn, *args, **kw) -> None:
+    try:
+        res = fn(*args, **kw)
+    except InputError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    if res is not None:
+        typer.echo(res if isinstance(res, str) else repr(res))
+
+
+@app.command()
+def fetch(
+    mirror: Annotated[Path | None, typer.Option(help="offline mirror folder (default ../shared/data-sources; env ANALYSIS_MIRROR)")] = None,
+    route: Annotated[str, typer.Option(help="auto | url | mirror")] = "auto",
+) -> None:
+    """Get every file in config/sources.yaml into data/raw/<source-id>/, checksum-verified."""
+    from analysis.fetch.fetch import fetch_all
+
+    _run(lambda: f"fetched {len(fetch_all(route, mirror))} files")
+
+
+@app.command()
+def panel() -> None:
+    """Build and validate data/processed/panel.{parquet,csv,dta} and panel.sources.json."""
+    from analysis.etl.run import run
+
+    _run(run)
+
+
+@app.command("validate-codebook")
+def validate_codebook(paths: Annotated[list[Path] | None, typer.Argument(help="YAML files (default: all)")] = None) -> None:
+    """Validate codebook YAML files against the schema."""
+    from analysis.coding.codebook import validate_files
+
+    _run(validate_files, paths)
+
+
+@app.command()
+def code() -> None:
+    """Code the indicators: codebook track and rules track -> coded_{periods,years}."""
+    from analysis.coding.run import run
+
+    _run(run)
+
+
+@app.command()
+def models() -> None:
+    """Fit the ordered-logit and panel models -> reports/models.json."""
+    from analysis.models.run import run
+
+    _run(run)
+
+
+@app.command()
+def report() -> None:
+    """Write reports/report.{md,html} and LaTeX tables."""
+    from analysis.report.build import run
+
+    _run(run)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

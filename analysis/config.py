@@ -1,0 +1,62 @@
+"""Every path and default in one place (cookiecutter-data-science style).
+
+Paths can be redirected with environment variables so tests can run the pipeline in a
+temporary copy: ANALYSIS_ROOT (project root), ANALYSIS_MIRROR (offline mirror folder).
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+
+
+def root() -> Path:
+    """Project root: ANALYSIS_ROOT if set, else the checkout holding this package."""
+    return Path(os.environ.get("ANALYSIS_ROOT", PACKAGE_ROOT)).resolve()
+
+
+def raw_dir() -> Path:
+    return root() / "data" / "raw"
+
+
+def processed_dir() -> Path:
+    return root() / "data" / "processed"
+
+
+def codebook_dir() -> Path:
+    return root() / "data" / "codebook"
+
+
+def reports_dir() -> Path:
+    return root() / "reports"
+
+
+def config_dir() -> Path:
+    return root() / "config"
+
+
+def mirror_dir() -> Path:
+    """Offline mirror of the publishers' files; default ../shared/data-sources."""
+    env = os.environ.get("ANALYSIS_MIRROR")
+    if env:
+        return Path(env).resolve()
+    return (root().parent / "shared" / "data-sources").resolve()
+
+
+def load_yaml(name: str) -> dict[str, Any]:
+    """Load config/<name>.yaml (read fresh each call so tests can swap configs)."""
+    path = config_dir() / f"{name}.yaml"
+    with open(path, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+@lru_cache(maxsize=1)
+def indicators() -> tuple[str, ...]:
+    return ("BS1", "BS2", "BS3", "IE1", "IE2", "IE3", "IE4", "IE5", "IE6",
+            "SG1", "SG2", "SG3", "SG4", "SG5")

@@ -1,0 +1,1 @@
+"""ETL stage: the publishers' files -> the patron-client dyad-year panel."""

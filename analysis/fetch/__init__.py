@@ -1,0 +1,1 @@
+"""Fetch stage: sources manifest -> data/raw/<source-id>/<publisher file>."""
