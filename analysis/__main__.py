@@ -6,6 +6,7 @@ problem, what to do) and exit code 2, never a traceback.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -14,7 +15,9 @@ import typer
 
 from analysis.errors import InputError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_enable=False
+)
 
 
 def _run(fn, *args, **kw) -> None:
@@ -23,13 +26,26 @@ def _run(fn, *args, **kw) -> None:
     except InputError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
+    except Exception as exc:  # a bug, not bad input: say so, keep the trace for ANALYSIS_DEBUG=1
+        if os.environ.get("ANALYSIS_DEBUG"):
+            raise
+        typer.echo(
+            f"internal error: {type(exc).__name__}: {exc}\n  what to do: rerun with ANALYSIS_DEBUG=1 and report the trace",
+            err=True,
+        )
+        raise typer.Exit(3) from None
     if res is not None:
         typer.echo(res if isinstance(res, str) else repr(res))
 
 
 @app.command()
 def fetch(
-    mirror: Annotated[Path | None, typer.Option(help="offline mirror folder (default ../shared/data-sources; env ANALYSIS_MIRROR)")] = None,
+    mirror: Annotated[
+        Path | None,
+        typer.Option(
+            help="offline mirror folder (default ../shared/data-sources; env ANALYSIS_MIRROR)"
+        ),
+    ] = None,
     route: Annotated[str, typer.Option(help="auto | url | mirror")] = "auto",
 ) -> None:
     """Get every file in config/sources.yaml into data/raw/<source-id>/, checksum-verified."""
@@ -47,7 +63,9 @@ def panel() -> None:
 
 
 @app.command("validate-codebook")
-def validate_codebook(paths: Annotated[list[Path] | None, typer.Argument(help="YAML files (default: all)")] = None) -> None:
+def validate_codebook(
+    paths: Annotated[list[Path] | None, typer.Argument(help="YAML files (default: all)")] = None,
+) -> None:
     """Validate codebook YAML files against the schema."""
     from analysis.coding.codebook import validate_files
 

@@ -58,5 +58,19 @@ def load_yaml(name: str) -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def indicators() -> tuple[str, ...]:
-    return ("BS1", "BS2", "BS3", "IE1", "IE2", "IE3", "IE4", "IE5", "IE6",
-            "SG1", "SG2", "SG3", "SG4", "SG5")
+    return (
+        "BS1",
+        "BS2",
+        "BS3",
+        "IE1",
+        "IE2",
+        "IE3",
+        "IE4",
+        "IE5",
+        "IE6",
+        "SG1",
+        "SG2",
+        "SG3",
+        "SG4",
+        "SG5",
+    )

@@ -49,11 +49,15 @@ def write_text(path: Path, text: str) -> None:
 
 
 def write_json(path: Path, obj: Any) -> None:
-    write_text(path, json.dumps(obj, indent=2, sort_keys=False, ensure_ascii=False, default=str) + "\n")
+    write_text(
+        path, json.dumps(obj, indent=2, sort_keys=False, ensure_ascii=False, default=str) + "\n"
+    )
 
 
 def write_csv(path: Path, df: pd.DataFrame) -> None:
-    atomic_write(path, lambda p: df.to_csv(p, index=False, float_format="%.10g", lineterminator="\n"))
+    atomic_write(
+        path, lambda p: df.to_csv(p, index=False, float_format="%.10g", lineterminator="\n")
+    )
 
 
 def write_parquet(path: Path, df: pd.DataFrame) -> None:
@@ -82,11 +86,15 @@ def write_dta(path: Path, df: pd.DataFrame, labels: dict[str, str] | None = None
     stamp = dt.datetime(2000, 1, 1)
     atomic_write(
         path,
-        lambda p: out.to_stata(p, write_index=False, variable_labels=labs, time_stamp=stamp, version=118),
+        lambda p: out.to_stata(
+            p, write_index=False, variable_labels=labs, time_stamp=stamp, version=118
+        ),
     )
 
 
-def write_table(stem: Path, df: pd.DataFrame, formats: tuple[str, ...] = ("parquet", "csv")) -> None:
+def write_table(
+    stem: Path, df: pd.DataFrame, formats: tuple[str, ...] = ("parquet", "csv")
+) -> None:
     for fmt in formats:
         target = stem.with_suffix(f".{fmt}")
         if fmt == "csv":

@@ -9,12 +9,12 @@ run with an error naming the file, the row and the name.
 
 from __future__ import annotations
 
+import importlib
 import re
 from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
-import importlib
 
 from analysis import config
 from analysis.errors import InputError
@@ -32,7 +32,9 @@ def clean_label(label: str) -> str:
 
 @lru_cache(maxsize=1)
 def _overrides() -> dict[str, str]:
-    df = pd.read_csv(config.config_dir() / "country_overrides.csv", dtype=str, keep_default_na=False)
+    df = pd.read_csv(
+        config.config_dir() / "country_overrides.csv", dtype=str, keep_default_na=False
+    )
     return {r["name"].strip().casefold(): r["iso3"].strip() for _, r in df.iterrows()}
 
 
@@ -54,8 +56,11 @@ def _codelist() -> dict[str, list]:
 @lru_cache(maxsize=1)
 def _regexes() -> list[tuple[re.Pattern[str], str]]:
     d = _codelist()
-    return [(re.compile(rx, re.I), iso) for rx, iso in zip(d["country.name.en.regex"], d["iso3c"], strict=True)
-            if rx and iso]
+    return [
+        (re.compile(rx, re.I), iso)
+        for rx, iso in zip(d["country.name.en.regex"], d["iso3c"], strict=True)
+        if rx and iso
+    ]
 
 
 def _cc(value: object, origin: str, destination: str) -> object:
@@ -83,8 +88,12 @@ def name_to_iso3(name: str, *, file: str | Path = "", where: str = "") -> str:
     """ISO3 for a publisher's country name; InputError if the name is unknown."""
     iso = _lookup(clean_label(name))
     if iso is None:
-        raise InputError(file, where, f"unknown country name {name!r}",
-                         "add the name and its ISO3 code to config/country_overrides.csv")
+        raise InputError(
+            file,
+            where,
+            f"unknown country name {name!r}",
+            "add the name and its ISO3 code to config/country_overrides.csv",
+        )
     return iso
 
 

@@ -10,7 +10,9 @@ import pandas as pd
 from analysis.errors import InputError
 
 
-def read_after_header(path: Path, startswith: str, encoding: str = "utf-8", **kw) -> tuple[pd.DataFrame, int]:
+def read_after_header(
+    path: Path, startswith: str, encoding: str = "utf-8", **kw
+) -> tuple[pd.DataFrame, int]:
     """Read a CSV whose header line starts with `startswith` (after any preamble).
 
     Returns the frame and the 1-based line number of the header, so data row k (0-based) sits at
@@ -20,23 +22,37 @@ def read_after_header(path: Path, startswith: str, encoding: str = "utf-8", **kw
         raise InputError(path, "", "file not found", "run `make fetch` first")
     raw = path.read_bytes()
     if not raw.strip():
-        raise InputError(path, "", "file is empty", "delete it from data/raw/ and run `make fetch` again")
+        raise InputError(
+            path, "", "file is empty", "delete it from data/raw/ and run `make fetch` again"
+        )
     text = raw.decode(encoding, errors="strict" if encoding == "utf-8" else "replace")
     lines = text.splitlines(keepends=True)
     hdr = next((i for i, ln in enumerate(lines) if ln.startswith(startswith)), None)
     if hdr is None:
-        raise InputError(path, "header", f"no header line starting with {startswith!r}",
-                         "check that this is the publisher's export; a renamed column breaks the match")
+        raise InputError(
+            path,
+            "header",
+            f"no header line starting with {startswith!r}",
+            "check that this is the publisher's export; a renamed column breaks the match",
+        )
     try:
         df = pd.read_csv(io.StringIO("".join(lines[hdr:])), dtype=str, keep_default_na=False, **kw)
     except Exception as exc:
-        raise InputError(path, f"line {hdr + 1}", f"cannot parse CSV ({type(exc).__name__}: {exc})",
-                         "the file is corrupt or truncated: fetch it again") from None
+        raise InputError(
+            path,
+            f"line {hdr + 1}",
+            f"cannot parse CSV ({type(exc).__name__}: {exc})",
+            "the file is corrupt or truncated: fetch it again",
+        ) from None
     return df, hdr + 1
 
 
 def require_columns(df: pd.DataFrame, cols: list[str], path: Path, where: str = "header") -> None:
     missing = [c for c in cols if c not in df.columns]
     if missing:
-        raise InputError(path, where, f"missing column(s) {missing}; found {list(df.columns)[:12]}...",
-                         "the publisher renamed a column: check the file against SOURCE.md and update the parser")
+        raise InputError(
+            path,
+            where,
+            f"missing column(s) {missing}; found {list(df.columns)[:12]}...",
+            "the publisher renamed a column: check the file against SOURCE.md and update the parser",
+        )

@@ -10,7 +10,6 @@ panel.sources.json, and keeps the publisher row of every value in a *_row column
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,7 +24,12 @@ ATOP_LAST_YEAR = 2018
 def _src(source_id: str, file: str | None = None) -> dict:
     s = by_id(source_id)
     f = next((x for x in s.files if x.file == file), s.files[0])
-    return {"source_id": s.id, "edition": s.edition, "file": f"data/raw/{s.id}/{f.file}", "sha256": f.sha256}
+    return {
+        "source_id": s.id,
+        "edition": s.edition,
+        "file": f"data/raw/{s.id}/{f.file}",
+        "sha256": f.sha256,
+    }
 
 
 SOURCES: dict[str, dict] = {}
@@ -52,14 +56,30 @@ def skeleton(cfg: dict, atop: pd.DataFrame, states: pd.DataFrame, end_year: int)
             cc = countries.iso3_to_ccode(c, y)
             if cc is None:
                 continue
-            spell = states[(states.ccode == cc) & (states.styear <= y) &
-                           ((states.endyear >= y) | (states.endyear == states.endyear.max()))]
+            spell = states[
+                (states.ccode == cc)
+                & (states.styear <= y)
+                & ((states.endyear >= y) | (states.endyear == states.endyear.max()))
+            ]
             if spell.empty:
                 continue
-            rows.append({"patron": patron, "client": c, "client_ccode": cc,
-                         "client_name": countries.iso3_to_name(c), "year": y})
-    SOURCES["client_ccode"] = {**_src("cow-states-2016"), "rule": "COW code of the client in that year (config/ccode_overrides.csv: Germany 255 from 1990)"}
-    SOURCES["year"] = {**_src("cow-states-2016"), "rule": "years in which the client is a COW system member; the 2016 list's end year means 'still a member'"}
+            rows.append(
+                {
+                    "patron": patron,
+                    "client": c,
+                    "client_ccode": cc,
+                    "client_name": countries.iso3_to_name(c),
+                    "year": y,
+                }
+            )
+    SOURCES["client_ccode"] = {
+        **_src("cow-states-2016"),
+        "rule": "COW code of the client in that year (config/ccode_overrides.csv: Germany 255 from 1990)",
+    }
+    SOURCES["year"] = {
+        **_src("cow-states-2016"),
+        "rule": "years in which the client is a COW system member; the 2016 list's end year means 'still a member'",
+    }
     return pd.DataFrame(rows)
 
 
@@ -80,18 +100,30 @@ def add_alliances(panel: pd.DataFrame, atop: pd.DataFrame, cfg: dict) -> pd.Data
     nato_member = out.client.map(acc).le(out.year)
     out.loc[after & nato_member, ["defense_pact", "defense_pact_source"]] = [1, "nato-accession"]
     carried = after & ~nato_member & out.client.map(last).eq(1)
-    out.loc[carried, ["defense_pact", "defense_pact_source"]] = [1, "atop-5.1 pact in force in 2018, carried forward"]
+    out.loc[carried, ["defense_pact", "defense_pact_source"]] = [
+        1,
+        "atop-5.1 pact in force in 2018, carried forward",
+    ]
     out["defense_pact"] = out.defense_pact.astype("Int8")
     out["nato_member"] = out.client.map(acc).le(out.year).astype("Int8")
     out = out.drop(columns="atop_defense")
-    _trace("defense_pact", "atop-5.1", key="ccode1 = patron, ccode2 = client_ccode, year; atop_defense",
-           rule=f"ATOP to {ATOP_LAST_YEAR}; later years only from NATO accession dates (config/panel.yaml) or a pact in force in {ATOP_LAST_YEAR}; otherwise NA")
-    SOURCES["nato_member"] = {"source_id": "config/panel.yaml", "rule": "NATO accession year <= year (NATO 'Member countries' page)"}
+    _trace(
+        "defense_pact",
+        "atop-5.1",
+        key="ccode1 = patron, ccode2 = client_ccode, year; atop_defense",
+        rule=f"ATOP to {ATOP_LAST_YEAR}; later years only from NATO accession dates (config/panel.yaml) or a pact in force in {ATOP_LAST_YEAR}; otherwise NA",
+    )
+    SOURCES["nato_member"] = {
+        "source_id": "config/panel.yaml",
+        "rule": "NATO accession year <= year (NATO 'Member countries' page)",
+    }
     return out
 
 
 def add_nato(panel: pd.DataFrame, df: pd.DataFrame) -> pd.DataFrame:
-    wide = df.pivot_table(index=["iso3", "year"], columns="variable", values="value", aggfunc="first")
+    wide = df.pivot_table(
+        index=["iso3", "year"], columns="variable", values="value", aggfunc="first"
+    )
     g = df[df.variable == "milex_gdp_nato"].set_index(["iso3", "year"])
     wide["milex_gdp_nato_estimate"] = g.estimate.astype("Int8")
     wide["milex_gdp_nato_edition"] = "nato-" + g.edition
@@ -101,22 +133,47 @@ def add_nato(panel: pd.DataFrame, df: pd.DataFrame) -> pd.DataFrame:
     for var in df.variable.unique():
         sheet = df[df.variable == var].sheet.iloc[0]
         block = df[df.variable == var].block.iloc[0]
-        _trace(var, "nato-2024", sheet=sheet, block=block, key="Ally label (footnote markers stripped) x year header",
-               row_column="milex_gdp_nato_row" if var == "milex_gdp_nato" else None)
+        _trace(
+            var,
+            "nato-2024",
+            sheet=sheet,
+            block=block,
+            key="Ally label (footnote markers stripped) x year header",
+            row_column="milex_gdp_nato_row" if var == "milex_gdp_nato" else None,
+        )
     return out
 
 
 def add_sipri_milex(panel: pd.DataFrame, df: pd.DataFrame) -> pd.DataFrame:
     g = df[df.variable == "milex_gdp_sipri"].set_index(["iso3", "year"])
     u = df[df.variable == "milex_usd_sipri"].set_index(["iso3", "year"])
-    w = pd.DataFrame({"milex_gdp_sipri": g.value, "milex_gdp_sipri_na_reason": g.na_reason,
-                      "milex_gdp_sipri_row": g["row"], "milex_usd_sipri": u.value}).reset_index()
+    w = pd.DataFrame(
+        {
+            "milex_gdp_sipri": g.value,
+            "milex_gdp_sipri_na_reason": g.na_reason,
+            "milex_gdp_sipri_row": g["row"],
+            "milex_usd_sipri": u.value,
+        }
+    ).reset_index()
     out = panel.merge(w.rename(columns={"iso3": "client"}), on=["client", "year"], how="left")
     lo, hi = int(g.reset_index().year.min()), int(g.reset_index().year.max())
-    absent = out.milex_gdp_sipri.isna() & out.milex_gdp_sipri_na_reason.isna() & out.year.between(lo, hi)
+    absent = (
+        out.milex_gdp_sipri.isna() & out.milex_gdp_sipri_na_reason.isna() & out.year.between(lo, hi)
+    )
     out.loc[absent, "milex_gdp_sipri_na_reason"] = "client not in the SIPRI workbook"
-    _trace("milex_gdp_sipri", "sipri-milex-2025", sheet=g.sheet.iloc[0], key="Country x year; value x 100 (SIPRI publishes a fraction)", row_column="milex_gdp_sipri_row")
-    _trace("milex_usd_sipri", "sipri-milex-2025", sheet=u.sheet.iloc[0], key="Country x year (US$ m, constant prices)")
+    _trace(
+        "milex_gdp_sipri",
+        "sipri-milex-2025",
+        sheet=g.sheet.iloc[0],
+        key="Country x year; value x 100 (SIPRI publishes a fraction)",
+        row_column="milex_gdp_sipri_row",
+    )
+    _trace(
+        "milex_usd_sipri",
+        "sipri-milex-2025",
+        sheet=u.sheet.iloc[0],
+        key="Country x year (US$ m, constant prices)",
+    )
     return out
 
 
@@ -124,50 +181,102 @@ def combine_milex(panel: pd.DataFrame) -> pd.DataFrame:
     """NATO's figure where the client is in the NATO table, else SIPRI's; the source says which."""
     nato_ok = panel.milex_gdp_nato.notna()
     panel["milex_gdp"] = panel.milex_gdp_nato.where(nato_ok, panel.milex_gdp_sipri)
-    panel["milex_gdp_source"] = np.where(nato_ok, panel.milex_gdp_nato_edition,
-                                         np.where(panel.milex_gdp_sipri.notna(), "sipri-2025", None))
-    SOURCES["milex_gdp"] = {"source_id": "nato-2024 | sipri-milex-2025", "rule": "NATO TABLE3 where the client is in it, else SIPRI share of GDP x 100; see milex_gdp_source"}
+    panel["milex_gdp_source"] = np.where(
+        nato_ok,
+        panel.milex_gdp_nato_edition,
+        np.where(panel.milex_gdp_sipri.notna(), "sipri-2025", None),
+    )
+    SOURCES["milex_gdp"] = {
+        "source_id": "nato-2024 | sipri-milex-2025",
+        "rule": "NATO TABLE3 where the client is in it, else SIPRI share of GDP x 100; see milex_gdp_source",
+    }
     return panel
 
 
 def add_troops(panel: pd.DataFrame, df: pd.DataFrame, rule: str) -> pd.DataFrame:
     t = df.rename(columns={"iso3": "client", "line": "troops_line", "report": "troops_report"})
-    t = t.drop_duplicates(["client", "year"], keep="first")  # Germany: one ccode (260) in the rebuild
-    out = panel.merge(t[["client", "year", "troops", "troops_note", "troops_report", "troops_line"]], on=["client", "year"], how="left")
+    t = t.drop_duplicates(
+        ["client", "year"], keep="first"
+    )  # Germany: one ccode (260) in the rebuild
+    out = panel.merge(
+        t[["client", "year", "troops", "troops_note", "troops_report", "troops_line"]],
+        on=["client", "year"],
+        how="left",
+    )
     lo, hi = int(df.year.min()), int(df.year.max())
     absent = out.troops.isna() & out.troops_note.isna() & out.year.between(lo, hi)
     out.loc[absent, "troops_note"] = "client not listed in the troopdata rebuild: NA"
-    _trace("troops", "troopdata-2026", key=f"ccode x year, month = {rule} report; troops_ad", rule=troops.META, row_column="troops_line")
+    _trace(
+        "troops",
+        "troopdata-2026",
+        key=f"ccode x year, month = {rule} report; troops_ad",
+        rule=troops.META,
+        row_column="troops_line",
+    )
     return out
 
 
 def add_tiv(panel: pd.DataFrame, tiv: pd.DataFrame, deals: pd.DataFrame) -> pd.DataFrame:
     lo, hi = int(tiv.year.min()), int(tiv.year.max())
-    t = tiv.rename(columns={"iso3": "client", "row": "us_tiv_line"})[["client", "year", "us_tiv", "us_tiv_line"]]
+    t = tiv.rename(columns={"iso3": "client", "row": "us_tiv_line"})[
+        ["client", "year", "us_tiv", "us_tiv_line"]
+    ]
     out = panel.merge(t, on=["client", "year"], how="left")
     inside = out.year.between(lo, hi)
-    out.loc[inside & out.us_tiv.isna(), "us_tiv"] = 0.0  # not in the table: no deliveries identified
+    out.loc[inside & out.us_tiv.isna(), "us_tiv"] = (
+        0.0  # not in the table: no deliveries identified
+    )
     d = deals.rename(columns={"iso3": "client"})[["client", "year", "us_deals_ordered"]]
     out = out.merge(d, on=["client", "year"], how="left")
     out.loc[inside & out.us_deals_ordered.isna(), "us_deals_ordered"] = 0
     out["us_deals_ordered"] = out.us_deals_ordered.astype("Int64")
-    _trace("us_tiv", "sipri-tiv-2024", "us_import-export-values.csv", key="recipients x year (TIV m); empty = 0 inside 1950-2023", row_column="us_tiv_line")
-    _trace("us_deals_ordered", "sipri-tiv-2024", "trade-register.csv", key="count of rows with Supplier = United States by Recipient x Year of order")
+    _trace(
+        "us_tiv",
+        "sipri-tiv-2024",
+        "us_import-export-values.csv",
+        key="recipients x year (TIV m); empty = 0 inside 1950-2023",
+        row_column="us_tiv_line",
+    )
+    _trace(
+        "us_deals_ordered",
+        "sipri-tiv-2024",
+        "trade-register.csv",
+        key="count of rows with Supplier = United States by Recipient x Year of order",
+    )
     return out
 
 
-def add_unga(panel: pd.DataFrame, ideal: pd.DataFrame, agree: pd.DataFrame, column: str) -> pd.DataFrame:
+def add_unga(
+    panel: pd.DataFrame, ideal: pd.DataFrame, agree: pd.DataFrame, column: str
+) -> pd.DataFrame:
     i = ideal.rename(columns={"ccode": "client_ccode", "row": "ideal_point_row"})
     out = panel.merge(i, on=["client_ccode", "year"], how="left")
     out = out.merge(agree.rename(columns={"iso3": "client"}), on=["client", "year"], how="left")
-    _trace("ideal_distance", "voeten-2025", key=f"ccode x year; |{column}(client) - {column}(patron)|", row_column="ideal_point_row")
-    _trace("un_agree_us", "unvotes-2021", "un_votes.rda", key="rcid; share of roll calls in the year where client and patron cast the same vote (both voting)")
-    _trace("un_agree_us_important", "unvotes-2021", "un_roll_calls.rda", key="as un_agree_us, roll calls with importantvote = 1")
+    _trace(
+        "ideal_distance",
+        "voeten-2025",
+        key=f"ccode x year; |{column}(client) - {column}(patron)|",
+        row_column="ideal_point_row",
+    )
+    _trace(
+        "un_agree_us",
+        "unvotes-2021",
+        "un_votes.rda",
+        key="rcid; share of roll calls in the year where client and patron cast the same vote (both voting)",
+    )
+    _trace(
+        "un_agree_us_important",
+        "unvotes-2021",
+        "un_roll_calls.rda",
+        key="as un_agree_us, roll calls with importantvote = 1",
+    )
     return out
 
 
 def add_nmc(panel: pd.DataFrame, df: pd.DataFrame) -> pd.DataFrame:
-    out = panel.merge(df.rename(columns={"ccode": "client_ccode"}), on=["client_ccode", "year"], how="left")
+    out = panel.merge(
+        df.rename(columns={"ccode": "client_ccode"}), on=["client_ccode", "year"], how="left"
+    )
     _trace("cinc", "cow-nmc-7", key="ccode x year")
     return out
 
@@ -178,19 +287,42 @@ def add_controls(panel: pd.DataFrame, cfg: dict) -> pd.DataFrame:
     panel["region"] = panel.client.map(region)
     nato_clients = set(cfg["nato_accession"])
     panel["treaty_type"] = [
-        "nato" if c in nato_clients else tt.get(c, "rio" if region.get(c) == "Americas" else "other") for c in panel.client
+        "nato"
+        if c in nato_clients
+        else tt.get(c, "rio" if region.get(c) == "Americas" else "other")
+        for c in panel.client
     ]
     border = {c for v in cfg["land_border_rival"].values() for c in v}
     panel["border_rival"] = panel.client.isin(border).astype("Int8")
     SOURCES["region"] = {"source_id": "countrycode library", "rule": "continent of the client"}
-    SOURCES["treaty_type"] = {"source_id": "config/panel.yaml", "rule": "nato / bilateral / anzus / manila / rio (Americas) / other"}
-    SOURCES["border_rival"] = {"source_id": "config/panel.yaml", "rule": "land border with Russia (incl. Kaliningrad) or China"}
+    SOURCES["treaty_type"] = {
+        "source_id": "config/panel.yaml",
+        "rule": "nato / bilateral / anzus / manila / rio (Americas) / other",
+    }
+    SOURCES["border_rival"] = {
+        "source_id": "config/panel.yaml",
+        "rule": "land border with Russia (incl. Kaliningrad) or China",
+    }
     return panel
 
 
 # ----------------------------------------------------------------------------------- build
-COLUMNS = ["patron", "client", "client_ccode", "client_name", "year", "defense_pact", "milex_gdp", "milex_gdp_source",
-           "milex_gdp_nato", "milex_gdp_sipri", "troops", "us_tiv", "ideal_distance", "un_agree_us"]
+COLUMNS = [
+    "patron",
+    "client",
+    "client_ccode",
+    "client_name",
+    "year",
+    "defense_pact",
+    "milex_gdp",
+    "milex_gdp_source",
+    "milex_gdp_nato",
+    "milex_gdp_sipri",
+    "troops",
+    "us_tiv",
+    "ideal_distance",
+    "un_agree_us",
+]
 
 
 def latest_year(sipri: pd.DataFrame, patron: str) -> int:
@@ -212,7 +344,11 @@ def build() -> tuple[pd.DataFrame, dict]:
     tr = troops.load(raw_path("troopdata-2026"), cfg["troops"]["rule"])
     col = cfg["unga"]["ideal_point"]
     ideal = unga.load_ideal_points(raw_path("voeten-2025"), pc, col)
-    agree = unga.load_agreement(raw_path("unvotes-2021", "un_votes.rda"), raw_path("unvotes-2021", "un_roll_calls.rda"), cfg["patron"])
+    agree = unga.load_agreement(
+        raw_path("unvotes-2021", "un_votes.rda"),
+        raw_path("unvotes-2021", "un_roll_calls.rda"),
+        cfg["patron"],
+    )
     cinc = nmc.load(raw_path("cow-nmc-7"))
 
     p = skeleton(cfg, atop, states, end_year)
@@ -227,5 +363,9 @@ def build() -> tuple[pd.DataFrame, dict]:
     p = add_controls(p, cfg)
     rest = [c for c in p.columns if c not in COLUMNS]
     p = p[COLUMNS + sorted(rest)].sort_values(["patron", "client", "year"]).reset_index(drop=True)
-    meta = {"patron": cfg["patron"], "years": [int(cfg["years"]["start"]), end_year], "columns": dict(SOURCES)}
+    meta = {
+        "patron": cfg["patron"],
+        "years": [int(cfg["years"]["start"]), end_year],
+        "columns": dict(SOURCES),
+    }
     return p, meta

@@ -37,13 +37,30 @@ SCHEMA = pa.DataFrameSchema(
         "un_agree_us": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
     },
     checks=[
-        pa.Check(lambda d: _implies(d.year <= ATOP_LAST, d.defense_pact.notna()),
-                 error="defense_pact is NA inside ATOP's years"),
-        pa.Check(lambda d: _implies(d.year <= TIV_LAST, d.us_tiv.notna()), error="us_tiv is NA inside SIPRI TIV's years"),
-        pa.Check(lambda d: _implies(d.year > TIV_LAST, d.us_tiv.isna()), error="us_tiv filled past SIPRI TIV's last year"),
-        pa.Check(lambda d: _implies(d.troops.isna(), d.troops_note.notna()), error="troops NA without a reason"),
-        pa.Check(lambda d: _implies(d.milex_gdp.isna(), d.milex_gdp_sipri_na_reason.notna()), error="milex_gdp NA without a reason"),
-        pa.Check(lambda d: d.milex_gdp.notna() == d.milex_gdp_source.notna(), error="milex_gdp_source does not match milex_gdp"),
+        pa.Check(
+            lambda d: _implies(d.year <= ATOP_LAST, d.defense_pact.notna()),
+            error="defense_pact is NA inside ATOP's years",
+        ),
+        pa.Check(
+            lambda d: _implies(d.year <= TIV_LAST, d.us_tiv.notna()),
+            error="us_tiv is NA inside SIPRI TIV's years",
+        ),
+        pa.Check(
+            lambda d: _implies(d.year > TIV_LAST, d.us_tiv.isna()),
+            error="us_tiv filled past SIPRI TIV's last year",
+        ),
+        pa.Check(
+            lambda d: _implies(d.troops.isna(), d.troops_note.notna()),
+            error="troops NA without a reason",
+        ),
+        pa.Check(
+            lambda d: _implies(d.milex_gdp.isna(), d.milex_gdp_sipri_na_reason.notna()),
+            error="milex_gdp NA without a reason",
+        ),
+        pa.Check(
+            lambda d: d.milex_gdp.notna() == d.milex_gdp_source.notna(),
+            error="milex_gdp_source does not match milex_gdp",
+        ),
     ],
     unique=["patron", "client", "year"],
     strict=False,
@@ -57,8 +74,12 @@ def validate(panel: pd.DataFrame, target: str = "data/processed/panel") -> pd.Da
     except SchemaErrors as exc:
         fc = exc.failure_cases
         first = fc.head(5).to_dict("records")
-        raise InputError(target, "schema", f"{len(fc)} failed check(s); first: {first}",
-                         "fix the source or the parser that produced these values; nothing was written") from None
+        raise InputError(
+            target,
+            "schema",
+            f"{len(fc)} failed check(s); first: {first}",
+            "fix the source or the parser that produced these values; nothing was written",
+        ) from None
 
 
 def coverage(panel: pd.DataFrame, columns: list[str]) -> dict[str, list[int] | None]:

@@ -29,7 +29,9 @@ def load_tiv(path: Path, source_id: str = "sipri-tiv-2024") -> pd.DataFrame:
     require_columns(df, ["recipients"], path)
     years = [c for c in df.columns if re.fullmatch(r"\d{4}", c)]
     if len(years) < 10:
-        raise InputError(path, f"line {hdr}", "year columns not found in the header", "check the file layout")
+        raise InputError(
+            path, f"line {hdr}", "year columns not found in the header", "check the file layout"
+        )
     out, seen = [], {}
     for k, r in df.iterrows():
         name = r["recipients"]
@@ -40,16 +42,31 @@ def load_tiv(path: Path, source_id: str = "sipri-tiv-2024") -> pd.DataFrame:
         if iso == countries.SKIP:
             continue
         if iso in seen:
-            raise InputError(path, f"line {line}", f"duplicated recipient {name!r} ({iso}), first at line {seen[iso]}",
-                             "each recipient must appear once; remove the duplicate")
+            raise InputError(
+                path,
+                f"line {line}",
+                f"duplicated recipient {name!r} ({iso}), first at line {seen[iso]}",
+                "each recipient must appear once; remove the duplicate",
+            )
         seen[iso] = line
         for y in years:
             cell = r[y].strip()
             try:
                 v = float(cell) if cell else 0.0
             except ValueError:
-                raise InputError(path, f"line {line} column {y}", f"not a number: {cell!r}", "check the file") from None
-            out.append({"iso3": iso, "year": int(y), "us_tiv": v, "label": name, "row": line, "source_id": source_id})
+                raise InputError(
+                    path, f"line {line} column {y}", f"not a number: {cell!r}", "check the file"
+                ) from None
+            out.append(
+                {
+                    "iso3": iso,
+                    "year": int(y),
+                    "us_tiv": v,
+                    "label": name,
+                    "row": line,
+                    "source_id": source_id,
+                }
+            )
     res = pd.DataFrame(out)
     if (res.us_tiv < 0).any():
         raise InputError(path, "", "negative TIV", "check the file")
@@ -63,7 +80,10 @@ def load_register(path: Path, source_id: str = "sipri-tiv-2024") -> pd.DataFrame
     df = df[df["Supplier"].str.strip() == SUPPLIER]
     df = df[df["Recipient"].str.strip().ne("") & ~df["Recipient"].map(_nonstate)]
     df = df[df["Year of order"].str.fullmatch(r"\d{4}")]
-    iso = {n: countries.name_to_iso3(n, file=path, where=f"column 'Recipient' value {n!r}") for n in df["Recipient"].unique()}
+    iso = {
+        n: countries.name_to_iso3(n, file=path, where=f"column 'Recipient' value {n!r}")
+        for n in df["Recipient"].unique()
+    }
     df = df.assign(iso3=df["Recipient"].map(iso), year=df["Year of order"].astype(int))
     df = df[df.iso3 != countries.SKIP]
     out = df.groupby(["iso3", "year"]).size().rename("us_deals_ordered").reset_index()
@@ -74,5 +94,7 @@ def load_register(path: Path, source_id: str = "sipri-tiv-2024") -> pd.DataFrame
 def load(source_id: str = "sipri-tiv-2024") -> tuple[pd.DataFrame, pd.DataFrame]:
     from analysis.fetch.manifest import raw_path
 
-    return (load_tiv(raw_path(source_id, "us_import-export-values.csv"), source_id),
-            load_register(raw_path(source_id, "trade-register.csv"), source_id))
+    return (
+        load_tiv(raw_path(source_id, "us_import-export-values.csv"), source_id),
+        load_register(raw_path(source_id, "trade-register.csv"), source_id),
+    )

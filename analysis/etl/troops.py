@@ -18,13 +18,20 @@ from analysis.etl import countries
 from analysis.etl.csvfile import require_columns
 
 MONTH = {"september": "September", "december": "December"}
-META = ("US active-duty military personnel assigned in the country, DMDC report of the month set by "
-        "the annual rule (default September). Assigned personnel only: rotational deployments are not counted.")
+META = (
+    "US active-duty military personnel assigned in the country, DMDC report of the month set by "
+    "the annual rule (default September). Assigned personnel only: rotational deployments are not counted."
+)
 
 
 def load(path: Path, rule: str = "september", source_id: str = "troopdata-2026") -> pd.DataFrame:
     if rule not in MONTH:
-        raise InputError("config/panel.yaml", "troops.rule", f"unknown rule {rule!r}", f"use one of {list(MONTH)}")
+        raise InputError(
+            "config/panel.yaml",
+            "troops.rule",
+            f"unknown rule {rule!r}",
+            f"use one of {list(MONTH)}",
+        )
     if not path.exists() or path.stat().st_size == 0:
         raise InputError(path, "", "file missing or empty", "run `make fetch` again")
     df = pd.read_csv(path, dtype={"source": str}, keep_default_na=True)
@@ -34,14 +41,22 @@ def load(path: Path, rule: str = "september", source_id: str = "troopdata-2026")
     dup = df.duplicated(["ccode", "year"], keep=False)
     if dup.any():
         r = df[dup].iloc[0]
-        raise InputError(path, f"line {r.line}", f"two {MONTH[rule]} rows for ccode {r.ccode} {r.year}",
-                         "remove the duplicated report row")
+        raise InputError(
+            path,
+            f"line {r.line}",
+            f"two {MONTH[rule]} rows for ccode {r.ccode} {r.year}",
+            "remove the duplicated report row",
+        )
     missing_report = df["source"].isna() | (df["source"].astype(str).str.strip() == "")
     df["troops"] = df["troops_ad"].where(~missing_report).astype("Float64")
-    df["troops_note"] = missing_report.map({True: f"no {MONTH[rule]} report found (troopdata filled 0): NA", False: None})
+    df["troops_note"] = missing_report.map(
+        {True: f"no {MONTH[rule]} report found (troopdata filled 0): NA", False: None}
+    )
     iso = {c: countries.ccode_to_iso3(int(c)) for c in df.ccode.unique()}
     df["iso3"] = df.ccode.map(iso)
     df = df[df.iso3.notna()]
-    out = df[["iso3", "ccode", "year", "troops", "troops_note", "source", "line"]].rename(columns={"source": "report"})
+    out = df[["iso3", "ccode", "year", "troops", "troops_note", "source", "line"]].rename(
+        columns={"source": "report"}
+    )
     out["source_id"] = source_id
     return out.reset_index(drop=True)

@@ -38,18 +38,31 @@ def sheet_names(path: Path, engine: str = "calamine") -> list[str]:
     except InputError:
         raise
     except Exception as exc:
-        raise InputError(path, "workbook", f"cannot open the workbook ({type(exc).__name__}: {exc})",
-                         "the file is corrupt or truncated: delete it from data/raw/ and run `make fetch` again") from None
+        raise InputError(
+            path,
+            "workbook",
+            f"cannot open the workbook ({type(exc).__name__}: {exc})",
+            "the file is corrupt or truncated: delete it from data/raw/ and run `make fetch` again",
+        ) from None
 
 
 def _check_file(path: Path) -> None:
     if not path.exists():
         raise InputError(path, "", "file not found", "run `make fetch` first")
     if path.stat().st_size == 0:
-        raise InputError(path, "", "file is empty (0 bytes)", "delete it from data/raw/ and run `make fetch` again")
+        raise InputError(
+            path,
+            "",
+            "file is empty (0 bytes)",
+            "delete it from data/raw/ and run `make fetch` again",
+        )
     if path.suffix.lower() == ".xlsx" and not zipfile.is_zipfile(path):
-        raise InputError(path, "", "not a valid xlsx file (not a zip archive; truncated or corrupt)",
-                         "delete it from data/raw/ and run `make fetch` again")
+        raise InputError(
+            path,
+            "",
+            "not a valid xlsx file (not a zip archive; truncated or corrupt)",
+            "delete it from data/raw/ and run `make fetch` again",
+        )
 
 
 def find_sheet(path: Path, wanted: str, engine: str = "calamine") -> str:
@@ -58,8 +71,12 @@ def find_sheet(path: Path, wanted: str, engine: str = "calamine") -> str:
     for n in names:
         if _norm(n) == _norm(wanted):
             return n
-    raise InputError(path, f"sheet {wanted!r}", f"sheet not found; the workbook has {names}",
-                     "check that this is the right publication; if the publisher renamed the sheet, update the edition registry in config/")
+    raise InputError(
+        path,
+        f"sheet {wanted!r}",
+        f"sheet not found; the workbook has {names}",
+        "check that this is the right publication; if the publisher renamed the sheet, update the edition registry in config/",
+    )
 
 
 def read_grid(path: Path, sheet: str, engine: str = "calamine") -> Grid:
@@ -75,11 +92,19 @@ def read_grid(path: Path, sheet: str, engine: str = "calamine") -> Grid:
         else:
             from python_calamine import CalamineWorkbook
 
-            rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(real).to_python(skip_empty_area=False)
+            rows = (
+                CalamineWorkbook.from_path(str(path))
+                .get_sheet_by_name(real)
+                .to_python(skip_empty_area=False)
+            )
             rows = [[None if c == "" else c for c in r] for r in rows]
     except Exception as exc:
-        raise InputError(path, f"sheet {real!r}", f"cannot read the sheet ({type(exc).__name__})",
-                         "the file is corrupt or truncated: delete it from data/raw/ and run `make fetch` again") from None
+        raise InputError(
+            path,
+            f"sheet {real!r}",
+            f"cannot read the sheet ({type(exc).__name__})",
+            "the file is corrupt or truncated: delete it from data/raw/ and run `make fetch` again",
+        ) from None
     return rows
 
 

@@ -20,12 +20,18 @@ from analysis.fetch import manifest
 def _mirror_downloader(src: Path):
     """A pooch downloader that copies a mirror file, with a progress bar."""
 
-    def download(url: str, output_file: str, pooch_obj: object, check_only: bool = False) -> bool | None:
+    def download(
+        url: str, output_file: str, pooch_obj: object, check_only: bool = False
+    ) -> bool | None:
         if check_only:
             return src.exists()
-        with open(src, "rb") as fin, open(output_file, "wb") as fout, tqdm(
-            total=src.stat().st_size, unit="B", unit_scale=True, desc=src.name, leave=False
-        ) as bar:
+        with (
+            open(src, "rb") as fin,
+            open(output_file, "wb") as fout,
+            tqdm(
+                total=src.stat().st_size, unit="B", unit_scale=True, desc=src.name, leave=False
+            ) as bar,
+        ):
             for chunk in iter(lambda: fin.read(1 << 20), b""):
                 fout.write(chunk)
                 bar.update(len(chunk))
@@ -41,7 +47,9 @@ def choose_route(mode: str, mirror: Path, mirror_path: str) -> str:
     return "mirror" if (mirror / mirror_path).exists() else "url"
 
 
-def fetch_all(mode: str = "auto", mirror: Path | None = None, only: list[str] | None = None) -> list[Path]:
+def fetch_all(
+    mode: str = "auto", mirror: Path | None = None, only: list[str] | None = None
+) -> list[Path]:
     mirror = Path(mirror) if mirror else config.mirror_dir()
     out: list[Path] = []
     sources = [s for s in manifest.load() if not only or s.id in only]
@@ -53,20 +61,37 @@ def fetch_all(mode: str = "auto", mirror: Path | None = None, only: list[str] | 
             if route == "mirror":
                 mpath = mirror / f.mirror_path
                 if not mpath.exists():
-                    raise InputError(mpath, src.id, "file not found in the mirror folder",
-                                     "set ANALYSIS_MIRROR or --mirror to the folder holding the publishers' files, or fetch online")
+                    raise InputError(
+                        mpath,
+                        src.id,
+                        "file not found in the mirror folder",
+                        "set ANALYSIS_MIRROR or --mirror to the folder holding the publishers' files, or fetch online",
+                    )
                 kwargs["downloader"] = _mirror_downloader(mpath)
             try:
-                p = pooch.retrieve(url=f.url, known_hash=f"sha256:{f.sha256}", fname=f.file,
-                                   path=target_dir, progressbar=route == "url", **kwargs)
+                p = pooch.retrieve(
+                    url=f.url,
+                    known_hash=f"sha256:{f.sha256}",
+                    fname=f.file,
+                    path=target_dir,
+                    progressbar=route == "url",
+                    **kwargs,
+                )
             except ValueError as exc:
                 if "hash" in str(exc).lower() or "SHA256" in str(exc):
-                    raise InputError(f.mirror_path if route == "mirror" else f.url, f"{src.id}/{f.file}",
-                                     f"checksum mismatch: expected sha256 {f.sha256}",
-                                     "the file differs from the edition in config/sources.yaml; if it is a new edition, add it to the manifest with its own id and checksum") from None
+                    raise InputError(
+                        f.mirror_path if route == "mirror" else f.url,
+                        f"{src.id}/{f.file}",
+                        f"checksum mismatch: expected sha256 {f.sha256}",
+                        "the file differs from the edition in config/sources.yaml; if it is a new edition, add it to the manifest with its own id and checksum",
+                    ) from None
                 raise
             except Exception as exc:  # network errors
-                raise InputError(f.url, f"{src.id}/{f.file}", f"download failed ({type(exc).__name__})",
-                                 "check the connection, or use the offline mirror (--mirror / ANALYSIS_MIRROR)") from None
+                raise InputError(
+                    f.url,
+                    f"{src.id}/{f.file}",
+                    f"download failed ({type(exc).__name__})",
+                    "check the connection, or use the offline mirror (--mirror / ANALYSIS_MIRROR)",
+                ) from None
             out.append(Path(p))
     return out

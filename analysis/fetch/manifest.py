@@ -41,15 +41,21 @@ def load() -> list[Source]:
     try:
         return [Source(**s) for s in data["sources"]]
     except (ValidationError, KeyError, TypeError) as exc:
-        raise InputError(path, "sources", f"invalid manifest: {exc}", "fix config/sources.yaml") from None
+        raise InputError(
+            path, "sources", f"invalid manifest: {exc}", "fix config/sources.yaml"
+        ) from None
 
 
 def by_id(source_id: str) -> Source:
     for s in load():
         if s.id == source_id:
             return s
-    raise InputError(config.config_dir() / "sources.yaml", source_id, "unknown source id",
-                     "add the source to config/sources.yaml")
+    raise InputError(
+        config.config_dir() / "sources.yaml",
+        source_id,
+        "unknown source id",
+        "add the source to config/sources.yaml",
+    )
 
 
 def raw_path(source_id: str, file: str | None = None) -> Path:

@@ -1,0 +1,262 @@
+"""The expert codebook: one YAML file per patron-client dyad, validated with pydantic.
+
+Every non-null code must carry evidence; every evidence item says what happened, when, and a
+citable source (a web page, the paper's own table/page, or a panel value as source id + row).
+A problem stops the run with a message naming the file and the key path, e.g.
+`USA-POL.yaml: periods[trump].IE3.evidence[0].date`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from analysis import config
+from analysis.errors import InputError
+
+INDICATORS = config.indicators()
+DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+def _check_date(v: object) -> str:
+    s = str(v).strip()
+    if not DATE.match(s):
+        raise ValueError(f"bad date {s!r}: use YYYY, YYYY-MM or YYYY-MM-DD")
+    parts = [int(p) for p in s.split("-")]
+    try:
+        dt.date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+    except ValueError:
+        raise ValueError(f"bad date {s!r}: no such calendar date") from None
+    return s
+
+
+@lru_cache(maxsize=4)
+def _source_ids(config_dir: str) -> frozenset[str]:
+    from analysis.fetch.manifest import load
+
+    return frozenset(s.id for s in load())
+
+
+class _Evidence(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    what: str = Field(min_length=3)
+    when: str
+    verified: bool
+    note: str | None = None
+
+    _when = field_validator("when", mode="before")(lambda cls, v: _check_date(v))
+
+
+class WebEvidence(_Evidence):
+    kind: Literal["web"]
+    title: str = Field(min_length=1)
+    publisher: str = Field(min_length=1)
+    date: str | None = None
+    url: HttpUrl
+
+    _date = field_validator("date", mode="before")(
+        lambda cls, v: None if v is None else _check_date(v)
+    )
+
+
+class PaperEvidence(_Evidence):
+    kind: Literal["paper"]
+    ref: str = Field(min_length=3)
+    page: str = Field(min_length=1)
+    cited_source: str | None = None
+
+
+class PanelEvidence(_Evidence):
+    kind: Literal["panel"]
+    source_id: str
+    row: str = Field(min_length=1)
+    value: float | None = None
+
+    @field_validator("source_id")
+    @classmethod
+    def _known_source(cls, v: str) -> str:
+        ids = _source_ids(str(config.config_dir()))
+        if v not in ids:
+            raise ValueError(f"unknown source id {v!r}; known: {sorted(ids)}")
+        return v
+
+
+Evidence = Annotated[WebEvidence | PaperEvidence | PanelEvidence, Field(discriminator="kind")]
+
+
+class Indicator(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: Literal[0, 1] | None
+    confidence: Literal["high", "medium", "low"]
+    note: str = Field(min_length=1)
+    evidence: list[Evidence] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _evidence_for_codes(self) -> Indicator:
+        if self.code is not None and not self.evidence:
+            raise ValueError(
+                "a code (1 or 0) needs at least one evidence item; use code: null if there is none"
+            )
+        return self
+
+
+class Period(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    start: dt.date
+    end: dt.date
+    coder: str = Field(min_length=1)
+    coded_on: dt.date
+    note: str = Field(min_length=1)
+    BS1: Indicator
+    BS2: Indicator
+    BS3: Indicator
+    IE1: Indicator
+    IE2: Indicator
+    IE3: Indicator
+    IE4: Indicator
+    IE5: Indicator
+    IE6: Indicator
+    SG1: Indicator
+    SG2: Indicator
+    SG3: Indicator
+    SG4: Indicator
+    SG5: Indicator
+
+    @model_validator(mode="after")
+    def _order(self) -> Period:
+        if self.end <= self.start:
+            raise ValueError(f"end {self.end} is not after start {self.start}")
+        return self
+
+    def codes(self) -> dict[str, int | None]:
+        return {k: getattr(self, k).code for k in INDICATORS}
+
+
+class Dyad(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    patron: str = Field(pattern=r"^[A-Z]{3}$")
+    client: str = Field(pattern=r"^[A-Z]{3}$")
+    client_name: str
+    periods: list[Period] = Field(min_length=1)
+
+
+class _NoDates(yaml.SafeLoader):
+    """YAML loader that keeps dates as text so that pydantic reports bad dates with their path."""
+
+
+_NoDates.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.copy().items()
+}
+
+
+def _path(loc: tuple, raw: dict) -> str:
+    """('periods', 1, 'IE3', 'evidence', 0, 'date') -> periods[trump].IE3.evidence[0].date."""
+    out = ""
+    i = 0
+    while i < len(loc):
+        part = loc[i]
+        if part == "periods" and i + 1 < len(loc) and isinstance(loc[i + 1], int):
+            idx = loc[i + 1]
+            try:
+                pid = raw["periods"][idx].get("id", idx)
+            except (KeyError, IndexError, AttributeError, TypeError):
+                pid = idx
+            out += f"{'.' if out else ''}periods[{pid}]"
+            i += 2
+            continue
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in ("web", "paper", "panel"):
+            pass  # discriminator tag inserted by pydantic
+        else:
+            out += f"{'.' if out else ''}{part}"
+        i += 1
+    return out
+
+
+def load_file(path: Path) -> Dyad:
+    path = Path(path)
+    if not path.exists() or path.stat().st_size == 0:
+        raise InputError(
+            path,
+            "",
+            "file missing or empty",
+            "write the dyad's codebook (see docs/adding_a_dyad.md)",
+        )
+    try:
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_NoDates)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1} column {mark.column + 1}" if mark else "YAML"
+        raise InputError(
+            path,
+            where,
+            f"malformed YAML: {getattr(exc, 'problem', exc)}",
+            "fix the YAML syntax (indentation, quotes around text containing ': ')",
+        ) from None
+    if not isinstance(raw, dict):
+        raise InputError(
+            path,
+            "top level",
+            "expected a mapping with patron, client, client_name, periods",
+            "see docs/codebook_format.md",
+        )
+    try:
+        dyad = Dyad(**raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        more = f" (and {len(exc.errors()) - 1} more problem(s))" if len(exc.errors()) > 1 else ""
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = f"unknown field {err['loc'][-1]!r}" + (
+                f"; indicators are {', '.join(INDICATORS)}" if len(err["loc"]) == 3 else ""
+            )
+        raise InputError(
+            path, _path(err["loc"], raw), msg + more, "fix this entry; see docs/codebook_format.md"
+        ) from None
+    ids = [p.id for p in dyad.periods]
+    dup = next((i for i in ids if ids.count(i) > 1), None)
+    if dup:
+        raise InputError(
+            path,
+            f"periods[{dup}]",
+            "duplicated period id",
+            "each period id may appear once per dyad",
+        )
+    expected = f"{dyad.patron}-{dyad.client}.yaml"
+    if path.name != expected:
+        raise InputError(
+            path,
+            "patron/client",
+            f"file name does not match its dyad (expected {expected})",
+            "rename the file or fix patron/client",
+        )
+    return dyad
+
+
+def load_all(folder: Path | None = None) -> list[Dyad]:
+    folder = Path(folder) if folder else config.codebook_dir()
+    return [load_file(p) for p in sorted(folder.glob("*.yaml"))]
+
+
+def validate_files(paths: list[Path] | None = None) -> str:
+    files = [Path(p) for p in paths] if paths else sorted(config.codebook_dir().glob("*.yaml"))
+    dyads = [load_file(p) for p in files]
+    n = sum(len(d.periods) for d in dyads)
+    return f"ok: {len(dyads)} dyad files, {n} dyad-periods valid"

@@ -1,0 +1,79 @@
+"""Shared fixtures: a throw-away project root (config, codebook, symlinked raw files) so tests
+never touch the checkout's outputs, and a CLI runner that checks the no-traceback contract."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+RAW = ROOT / "data" / "raw"
+
+
+def need_raw() -> None:
+    if not (RAW / "nato-2024").exists():
+        pytest.skip("raw files not fetched: run `make fetch` (make test does it)")
+
+
+def make_root(tmp: Path, link_raw: bool = True) -> Path:
+    """A project root in tmp: config/ and data/codebook copied, raw files symlinked one by one."""
+    shutil.copytree(ROOT / "config", tmp / "config")
+    shutil.copytree(ROOT / "data" / "codebook", tmp / "data" / "codebook")
+    (tmp / "data" / "processed").mkdir(parents=True)
+    (tmp / "reports").mkdir()
+    raw = tmp / "data" / "raw"
+    raw.mkdir(parents=True)
+    if link_raw:
+        for d in RAW.iterdir():
+            if d.is_dir():
+                (raw / d.name).mkdir()
+                for f in d.iterdir():
+                    (raw / d.name / f.name).symlink_to(f)
+    return tmp
+
+
+def replace_raw(root: Path, source: str, name: str) -> Path:
+    """Turn one symlinked raw file into a private copy the test may damage (never the original)."""
+    p = root / "data" / "raw" / source / name
+    target = p.resolve()
+    p.unlink()
+    shutil.copyfile(target, p)
+    return p
+
+
+def run_cli(root: Path, *args: str, mirror: Path | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "ANALYSIS_ROOT": str(root)}
+    if mirror:
+        env["ANALYSIS_MIRROR"] = str(mirror)
+    return subprocess.run(
+        [sys.executable, "-m", "analysis", *args], capture_output=True, text=True, env=env, cwd=ROOT
+    )
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    need_raw()
+    return make_root(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory) -> Path:
+    """A root with the panel built once for the session."""
+    need_raw()
+    root = make_root(tmp_path_factory.mktemp("built"))
+    res = run_cli(root, "panel")
+    assert res.returncode == 0, res.stderr
+    return root
+
+
+@pytest.fixture(scope="session")
+def coded(built) -> Path:
+    """The session root after the coding stage."""
+    res = run_cli(built, "code")
+    assert res.returncode == 0, res.stderr
+    return built
