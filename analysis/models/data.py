@@ -1,0 +1,77 @@
+"""Estimation samples: the codebook dyad-periods and the rule-coded dyad-years, with controls."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+CONTROLS = ["border_rival", "log_cinc", "nato"]
+
+
+def _controls(panel: pd.DataFrame) -> pd.DataFrame:
+    c = panel[["client", "year", "border_rival", "cinc", "treaty_type", "defense_pact"]].copy()
+    c["log_cinc"] = np.log(c.cinc)
+    c["nato"] = (c.treaty_type == "nato").astype(float)
+    c["border_rival"] = c.border_rival.astype(float)
+    return c
+
+
+def codebook_sample(
+    periods: pd.DataFrame, panel: pd.DataFrame, rules_cfg: dict, ie_col: str = "interest_exchange"
+) -> pd.DataFrame:
+    cb = periods[periods.track == "codebook"].copy()
+    ctl = _controls(panel)
+    years = {p["id"]: p["years"] for p in rules_cfg["periods"]}
+    rows = []
+    for _, r in cb.iterrows():
+        y0, y1 = years.get(r.period, (int(r.start[:4]), int(r.end[:4]) - 1))
+        c = ctl[(ctl.client == r.client) & ctl.year.between(y0, y1)]
+        rows.append(
+            {
+                "client": r.client,
+                "period": r.period,
+                "guarantee": r.guarantee,
+                "bs_high": {"high": 1.0, "low": 0.0}.get(r.burden_sharing, np.nan),
+                "ie_high": {"high": 1.0, "low": 0.0}.get(r[ie_col], np.nan),
+                "bs_met": float(r.bs_met),
+                "ie_met": float(r.ie_met),
+                "border_rival": c.border_rival.mean(),
+                "log_cinc": c.log_cinc.mean(),
+                "nato": c.nato.mean(),
+            }
+        )
+    df = pd.DataFrame(rows)
+    df["bs_x_ie"] = df.bs_high * df.ie_high
+    return df
+
+
+def year_sample(years: pd.DataFrame, panel: pd.DataFrame) -> pd.DataFrame:
+    """Dyad-years with a defence pact; willingness regressors and controls lagged one year."""
+    ctl = _controls(panel)
+    d = years.merge(ctl, on=["client", "year"], how="left").sort_values(["client", "year"])
+    d["bs_high"] = d.bs_measured.map({"high": 1.0, "low": 0.0})
+    d["ie_high"] = d.ie_measured.map({"high": 1.0, "low": 0.0})
+    d["ie_count"] = (
+        d[["IE1", "IE5", "IE6"]].astype("Float64").sum(axis=1, skipna=False).astype(float)
+    )
+    g = d.groupby("client")
+    for c in ["bs_high", "ie_high", "ie_count", "log_cinc"]:
+        d[f"L_{c}"] = g[c].shift(1)
+        # a lag is only a lag if the previous row is the previous year
+        d.loc[g.year.diff() != 1, f"L_{c}"] = np.nan
+    d["L_bs_x_ie"] = d.L_bs_high * d.L_ie_high
+    d = d[d.defense_pact == 1]
+    return d.rename(columns={"guarantee_measured": "guarantee"})
+
+
+def panel_sample(panel: pd.DataFrame) -> pd.DataFrame:
+    d = panel[panel.defense_pact == 1].copy().sort_values(["client", "year"])
+    d["log_troops"] = np.log1p(d.troops.astype(float))
+    d["log_tiv"] = np.log1p(d.us_tiv)
+    z = lambda s: (s - s.mean()) / s.std()  # noqa: E731
+    d["guarantee_index"] = (z(d.log_troops) + z(d.log_tiv)) / 2
+    g = d.groupby("client")
+    for c in ["milex_gdp", "ideal_distance", "un_agree_us"]:
+        d[f"L_{c}"] = g[c].shift(1)
+        d.loc[g.year.diff() != 1, f"L_{c}"] = np.nan
+    return d

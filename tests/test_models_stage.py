@@ -1,0 +1,117 @@
+"""The models stage on the real panel (bootstrap shortened): contents of models.json, the
+separation check, and byte-identical reruns."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from analysis.io import sha256
+from analysis.models import ordered
+from tests.conftest import run_cli
+
+
+@pytest.fixture(scope="module")
+def modelled(coded):
+    cfg_path = coded / "config" / "models.yaml"
+    cfg = yaml.safe_load(cfg_path.read_text())
+    cfg["bootstrap"]["B"] = 49
+    cfg_path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    res = run_cli(coded, "models")
+    assert res.returncode == 0, res.stderr
+    return coded
+
+
+@pytest.mark.slow
+def test_models_json_contract(modelled):
+    m = json.loads((modelled / "reports" / "models.json").read_text())
+    names = {e["name"] for e in m["models"]}
+    for need in [
+        "ologit_codebook",
+        "ologit_years",
+        "ologit_years_interaction",
+        "oprobit_years",
+        "ologit_years_no_paper_cases",
+        "panel_fe_log_troops_main",
+        "panel_re_log_troops_main",
+        "panel_fe_dk_log_tiv_main",
+    ]:
+        assert need in names, need
+    for e in m["models"]:
+        for key in (
+            "name",
+            "estimator",
+            "dependent",
+            "regressors",
+            "data",
+            "n",
+            "status",
+            "data_sha256",
+        ):
+            assert key in e, (e["name"], key)
+        assert sha256(modelled / e["data"]) == e["data_sha256"]
+        if e["status"] == "ok" and e["name"].startswith("o"):
+            assert set(e["cutpoints"]) == {"low|limited", "limited|high"}
+            assert e["cutpoints"]["low|limited"]["value"] < e["cutpoints"]["limited|high"]["value"]
+            for p in e["params"].values():
+                assert p["ci_low"] < p["coef"] < p["ci_high"]
+                assert p["odds_ratio"] == pytest.approx(np.exp(p["coef"]))
+    for h in m["hypotheses"]:
+        assert set(h["verdicts"]) == {"H1", "H2", "H3"}
+        for v in h["verdicts"].values():
+            assert v["verdict"] in {"supported", "not supported", "inconclusive"}
+    fe = next(e for e in m["models"] if e["name"] == "panel_fe_log_troops_main")
+    assert "hausman_fe_vs_re" in fe and fe["cluster"] == "client"
+    assert "brant_ologit_years" in m["diagnostics"]
+
+
+@pytest.mark.slow
+def test_model_data_refits_to_the_reported_numbers(modelled):
+    """Anyone can refit from reports/model_data: the file reproduces the reported coefficients."""
+    from analysis.models.ologit import AnalyticOrderedModel
+
+    m = json.loads((modelled / "reports" / "models.json").read_text())
+    e = next(x for x in m["models"] if x["name"] == "ologit_years")
+    d = pd.read_csv(modelled / e["data"])
+    y = ordered.prepare_y(d.guarantee)
+    r = AnalyticOrderedModel(y, d[e["regressors"]], distr="logit").fit(method="newton", disp=False)
+    for k, v in e["params"].items():
+        assert r.params[k] == pytest.approx(v["coef"], rel=1e-6)
+
+
+@pytest.mark.slow
+def test_models_stage_is_byte_identical(modelled):
+    before = sha256(modelled / "reports" / "models.json")
+    res = run_cli(modelled, "models")
+    assert res.returncode == 0
+    assert sha256(modelled / "reports" / "models.json") == before
+
+
+def test_separation_is_detected_not_fitted():
+    y = pd.Series(["low"] * 10 + ["limited"] * 10 + ["high"] * 10)
+    X = pd.DataFrame({"x": [0.0] * 20 + [1.0] * 10, "z": np.linspace(0, 1, 30)})  # x = 1 <=> high
+    res, status = ordered.fit(y, X, None)
+    assert status["status"] != "ok"
+    assert any("separation" in p for p in status["problems"])
+
+
+def test_verdict_rules():
+    cells = ["HH", "HL", "LH", "LL"]
+    point = {"HH": 0.6, "HL": 0.4, "LH": 0.35, "LL": 0.1}
+    boot = np.array([[0.6, 0.4, 0.35, 0.1]] * 50) + np.linspace(-0.01, 0.01, 50)[
+        :, None
+    ] * np.array([1, -1, 1, -1])
+    v = ordered.verdicts(point, boot, cells)
+    assert (
+        v["H1"]["verdict"] == "supported"
+        and v["H2"]["verdict"] == "supported"
+        and v["H3"]["verdict"] == "supported"
+    )
+    point2 = {"HH": 0.1, "HL": 0.4, "LH": 0.35, "LL": 0.6}
+    boot2 = np.array([[0.1, 0.4, 0.35, 0.6]] * 50)
+    assert ordered.verdicts(point2, boot2, cells)["H1"]["verdict"] == "not supported"
+    assert ordered.verdicts(point, None, cells)["H1"]["verdict"] == "inconclusive"
