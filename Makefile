@@ -19,7 +19,7 @@ $(VENV): pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $@
 
-all: models ## run every stage (creates .venv, installs, fetches from the offline mirror)
+all: report ## run every stage (creates .venv, installs, fetches from the offline mirror)
 
 fetch: $(STAMP) ## get the publishers' files into data/raw/ (checksums verified)
 $(STAMP): $(VENV) config/sources.yaml

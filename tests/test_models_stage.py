@@ -115,3 +115,20 @@ def test_verdict_rules():
     boot2 = np.array([[0.1, 0.4, 0.35, 0.6]] * 50)
     assert ordered.verdicts(point2, boot2, cells)["H1"]["verdict"] == "not supported"
     assert ordered.verdicts(point, None, cells)["H1"]["verdict"] == "inconclusive"
+
+
+@pytest.mark.slow
+def test_report_is_built_from_models_json(modelled):
+    res = run_cli(modelled, "report")
+    assert res.returncode == 0, res.stderr
+    text = (modelled / "reports" / "report.md").read_text()
+    m = json.loads((modelled / "reports" / "models.json").read_text())
+    main = next(e for e in m["models"] if e["name"] == "ologit_years")
+    assert f"**{main['params']['L_ie_high']['odds_ratio']:.2f}**" in text
+    for h, v in next(x for x in m["hypotheses"] if x["model"] == "ologit_years_interaction")[
+        "verdicts"
+    ].items():
+        assert f"{h} **{v['verdict']}**" in text
+    assert "| BS1 " in text and "Tables 10 and 11" in text
+    assert (modelled / "reports" / "report.html").read_text().startswith("<!doctype html>")
+    assert (modelled / "reports" / "tables" / "ordered_dyad_years.tex").exists()
