@@ -48,6 +48,10 @@ def _one(
     return [p[c] for c in CELLS]
 
 
+def _chunk(seeds: list[np.random.SeedSequence], *args) -> list[list[float]]:
+    return [_one(s, *args) for s in seeds]
+
+
 def cluster_bootstrap(
     df: pd.DataFrame,
     xs: list[str],

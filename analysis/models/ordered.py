@@ -135,6 +135,31 @@ def cell_probabilities(
     return out
 
 
+def cell_distribution(
+    params: np.ndarray, X: pd.DataFrame, bs: str, ie: str, inter: str | None, link: str = "logit"
+) -> dict[str, dict[str, float]]:
+    """Average predicted P(low), P(limited), P(high) in each BS x IE cell (point estimates)."""
+    k = X.shape[1]
+    beta, th = params[:k], params[k:]
+    cuts = np.concatenate(([th[0]], th[0] + np.cumsum(np.exp(th[1:]))))
+    F = (lambda z: 1 / (1 + np.exp(-z))) if link == "logit" else stats.norm.cdf
+    out = {}
+    for b in (1, 0):
+        for i in (1, 0):
+            Z = X.copy()
+            Z[bs], Z[ie] = b, i
+            if inter:
+                Z[inter] = b * i
+            xb = Z.to_numpy(float) @ beta
+            c1, c2 = F(cuts[0] - xb), F(cuts[1] - xb)
+            out[f"{'H' if b else 'L'}{'H' if i else 'L'}"] = {
+                "low": float(np.mean(c1)),
+                "limited": float(np.mean(c2 - c1)),
+                "high": float(np.mean(1 - c2)),
+            }
+    return out
+
+
 DIFFS = {
     "H1": [("HH", "HL", +1), ("HH", "LH", +1), ("HH", "LL", +1)],
     "H2": [("LL", "HL", -1), ("LL", "LH", -1), ("LL", "HH", -1)],

@@ -118,10 +118,12 @@ def hypotheses(
     }
     ver = ordered.verdicts(point, boot if len(boot) else None, CELLS, b["level"])
     inter_p = entry["params"].get(inter)
+    dist = ordered.cell_distribution(res.params.to_numpy(), d[xs], bs, ie, inter, link)
     return {
         "model": name,
         "status": "ok",
         "cells": cells,
+        "cell_distribution": dist,
         "verdicts": ver,
         "interaction": inter_p,
         "bootstrap": {
@@ -297,6 +299,22 @@ def run() -> dict:
         ["bs_met", "ie_met", *ctl],
         cfg,
         note="indicator counts",
+    )
+    ologit_entry(
+        reg,
+        "ologit_codebook_nocontrols",
+        cb_s,
+        ["bs_high", "ie_high"],
+        cfg,
+        note="no controls (controls separate the small sample)",
+    )
+    ologit_entry(
+        reg,
+        "ologit_codebook_counts_nocontrols",
+        cb_s,
+        ["bs_met", "ie_met"],
+        cfg,
+        note="indicator counts, no controls",
     )
     xs_ai = ["bs_high", "ie_high", "bs_x_ie", *ctl]
     _, res_ai, d_ai = ologit_entry(reg, "ologit_codebook_interaction", cb_s, xs_ai, cfg)

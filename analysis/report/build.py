@@ -25,7 +25,9 @@ MAIN_ORDERED = [
 ]
 CODEBOOK_ORDERED = [
     "ologit_codebook",
+    "ologit_codebook_nocontrols",
     "ologit_codebook_counts",
+    "ologit_codebook_counts_nocontrols",
     "ologit_codebook_interaction",
     "ologit_codebook_ie4",
     "ologit_codebook_no_paper_cases",
@@ -217,6 +219,30 @@ def build() -> tuple[str, dict[str, pd.DataFrame]]:
         "Every disagreement is listed in `reports/track_disagreements.csv`. Known: DMDC troop counts miss rotational "
         "forces, so SG1 by rule understates deployments such as the US rotations in Poland and the Baltics.\n"
     )
+    dis = pd.read_csv(rep / "track_disagreements.csv")
+    pc = dis[dis.client.isin(["POL", "DEU", "JPN", "PHL"]) & (dis.period == "trump")]
+    s.append(
+        "The paper's four cases, Trump period: where the rules on measured data disagree with the paper's codes "
+        "(the paper's codes stand in the codebook; the rules are not bent to match):\n"
+    )
+    s.append((_md(pc, index=False) if len(pc) else "No disagreement.") + "\n")
+    s.append("### Codebook coverage and quality (`reports/codebook_coverage.csv`)\n")
+    cd = (
+        cov.groupby("dyad")
+        .agg(
+            share_coded=("share_coded", "mean"),
+            share_verified=("share_verified", "mean"),
+            high=("high", "sum"),
+            medium=("medium", "sum"),
+            low=("low", "sum"),
+        )
+        .round(2)
+    )
+    s.append(
+        "Per dyad: mean share of the 14 indicators coded over its periods, share of coded indicators with "
+        "evidence marked verified, and the confidence mix (counts of indicator-periods).\n"
+    )
+    s.append(_md(cd) + "\n")
     s.append(
         f"Codebook: {cov.dyad.nunique()} dyads; mean share of indicators coded {cov_dyads.mean():.2f}; "
         f"mean share of coded indicators with verified evidence {cov.share_verified.mean():.2f} (`reports/codebook_coverage.csv`).\n"
@@ -247,6 +273,12 @@ def build() -> tuple[str, dict[str, pd.DataFrame]]:
         s.append(f"### `{name}`\n")
         if h["status"] == "ok":
             s.append(_md(_cells(h), index=False) + "\n")
+            dist = pd.DataFrame(h["cell_distribution"]).T.round(3)
+            dist.index.name = "cell"
+            s.append(
+                "Predicted distribution of the guarantee level in each cell (point estimates; columns low, limited, high):\n"
+            )
+            s.append(_md(dist) + "\n")
             b = h["bootstrap"]
             s.append(
                 f"Cluster bootstrap: B = {b['B']}, seed {b['seed']}, {b['used']} usable replicates ({b['failed']} failed to converge).\n"
