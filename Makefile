@@ -3,8 +3,12 @@ PY      ?= .venv/bin/python
 VENV    := .venv/.installed
 PROC    := data/processed
 STAMP   := data/raw/.fetched
-SRC     := $(shell find analysis -name '*.py' 2>/dev/null)
-CONFIG  := $(wildcard config/*)
+CORE    := analysis/__main__.py analysis/config.py analysis/errors.py analysis/io.py
+ETL_SRC := $(CORE) $(wildcard analysis/etl/*.py analysis/fetch/*.py)
+ETL_CFG := config/panel.yaml config/sources.yaml config/nato_editions.yaml config/country_overrides.csv config/ccode_overrides.csv
+COD_SRC := $(CORE) $(wildcard analysis/coding/*.py)
+MOD_SRC := $(CORE) $(wildcard analysis/models/*.py)
+REP_SRC := $(CORE) $(wildcard analysis/report/*.py)
 CODEBOOK:= $(wildcard data/codebook/*.yaml)
 
 .DEFAULT_GOAL := help
@@ -27,22 +31,22 @@ $(STAMP): $(VENV) config/sources.yaml
 	touch $@
 
 panel: $(PROC)/panel.parquet ## build the validated dyad-year panel
-$(PROC)/panel.parquet: $(STAMP) $(SRC) $(CONFIG)
+$(PROC)/panel.parquet: $(STAMP) $(ETL_SRC) $(ETL_CFG)
 	$(PY) -m analysis panel
 
 validate-codebook: $(VENV) ## validate data/codebook/*.yaml
 	$(PY) -m analysis validate-codebook
 
 code: $(PROC)/coded_periods.parquet ## code the indicators (codebook + rules tracks)
-$(PROC)/coded_periods.parquet: $(PROC)/panel.parquet $(CODEBOOK) $(SRC) $(CONFIG)
+$(PROC)/coded_periods.parquet: $(PROC)/panel.parquet $(CODEBOOK) $(COD_SRC) config/rules.yaml
 	$(PY) -m analysis code
 
 models: reports/models.json ## fit the models
-reports/models.json: $(PROC)/coded_periods.parquet $(SRC) $(CONFIG)
+reports/models.json: $(PROC)/coded_periods.parquet $(MOD_SRC) config/models.yaml config/rules.yaml
 	$(PY) -m analysis models
 
 report: reports/report.md ## write the report
-reports/report.md: reports/models.json $(SRC)
+reports/report.md: reports/models.json $(REP_SRC)
 	$(PY) -m analysis report
 
 test: $(VENV) ## run the test suite (fetches the mirror files if needed)
