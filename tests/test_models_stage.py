@@ -132,3 +132,35 @@ def test_report_is_built_from_models_json(modelled):
     assert "| BS1 " in text and "Tables 10 and 11" in text
     assert (modelled / "reports" / "report.html").read_text().startswith("<!doctype html>")
     assert (modelled / "reports" / "tables" / "ordered_dyad_years.tex").exists()
+
+
+def test_bootstrap_is_seeded_and_independent_of_workers():
+    from analysis.models.bootstrap import cluster_bootstrap
+    from analysis.models.ologit import AnalyticOrderedModel
+
+    rng = np.random.default_rng(3)
+    n = 600
+    df = pd.DataFrame(
+        {
+            "client": np.repeat(np.arange(30), 20),
+            "bs": rng.integers(0, 2, n).astype(float),
+            "ie": rng.integers(0, 2, n).astype(float),
+            "z": rng.normal(size=n),
+        }
+    )
+    lat = 0.5 * df.bs + 0.8 * df.ie + 0.3 * df.z + rng.logistic(size=n)
+    df["guarantee"] = pd.Categorical.from_codes(
+        np.digitize(lat, [0.0, 1.5]), ["low", "limited", "high"]
+    )
+    xs = ["bs", "ie", "z"]
+    start = (
+        AnalyticOrderedModel(pd.Series(df.guarantee), df[xs], distr="logit")
+        .fit(method="newton", disp=False)
+        .params.to_numpy()
+    )
+    kw = {"B": 30, "seed": 7, "link": "logit", "bs": "bs", "ie": "ie", "inter": None}
+    a, _ = cluster_bootstrap(df, xs, start, n_jobs=1, **kw)
+    b, _ = cluster_bootstrap(df, xs, start, n_jobs=2, **kw)
+    c, _ = cluster_bootstrap(df, xs, start, n_jobs=1, **{**kw, "seed": 8})
+    assert np.array_equal(a, b)
+    assert not np.array_equal(a, c)
