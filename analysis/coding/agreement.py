@@ -26,14 +26,18 @@ def kappa(a: pd.Series, b: pd.Series) -> float | None:
     return float(cohens_kappa(table, return_results=False))
 
 
+def _joined(periods: pd.DataFrame, ind: str) -> pd.DataFrame:
+    """Codebook and rules codes of one indicator, for the dyad-periods both tracks code."""
+    key = ["patron", "client", "period"]
+    cb = periods[periods.track == "codebook"].set_index(key)[ind].rename("codebook")
+    ru = periods[periods.track == "rules"].set_index(key)[ind].rename("rules")
+    return pd.concat([cb, ru], axis=1, join="inner").dropna()
+
+
 def per_indicator(periods: pd.DataFrame, indicators: list[str]) -> pd.DataFrame:
-    cb = periods[periods.track == "codebook"].set_index(["patron", "client", "period"])
-    ru = periods[periods.track == "rules"].set_index(["patron", "client", "period"])
     rows = []
     for ind in indicators:
-        j = pd.concat(
-            [cb[ind].rename("codebook"), ru[ind].rename("rules")], axis=1, join="inner"
-        ).dropna()
+        j = _joined(periods, ind)
         n = len(j)
         rows.append(
             {
@@ -51,13 +55,9 @@ def per_indicator(periods: pd.DataFrame, indicators: list[str]) -> pd.DataFrame:
 
 
 def disagreements(periods: pd.DataFrame, indicators: list[str]) -> pd.DataFrame:
-    cb = periods[periods.track == "codebook"].set_index(["patron", "client", "period"])
-    ru = periods[periods.track == "rules"].set_index(["patron", "client", "period"])
     rows = []
     for ind in indicators:
-        j = pd.concat(
-            [cb[ind].rename("codebook"), ru[ind].rename("rules")], axis=1, join="inner"
-        ).dropna()
+        j = _joined(periods, ind)
         for key, r in j[j.codebook != j.rules].iterrows():
             rows.append(
                 {

@@ -118,21 +118,7 @@ def cell_probabilities(
     params: np.ndarray, X: pd.DataFrame, bs: str, ie: str, inter: str | None, link: str = "logit"
 ) -> dict[str, float]:
     """Average predicted P(high) with bs and ie set to each cell, other regressors as observed."""
-    k = X.shape[1]
-    beta = params[:k]
-    th = params[k:]
-    cuts = np.concatenate(([th[0]], th[0] + np.cumsum(np.exp(th[1:]))))
-    F = (lambda z: 1 / (1 + np.exp(-z))) if link == "logit" else stats.norm.cdf
-    out = {}
-    for b in (1, 0):
-        for i in (1, 0):
-            Z = X.copy()
-            Z[bs], Z[ie] = b, i
-            if inter:
-                Z[inter] = b * i
-            xb = Z.to_numpy(float) @ beta
-            out[f"{'H' if b else 'L'}{'H' if i else 'L'}"] = float(np.mean(1 - F(cuts[-1] - xb)))
-    return out
+    return {c: v["high"] for c, v in cell_distribution(params, X, bs, ie, inter, link).items()}
 
 
 def cell_distribution(
