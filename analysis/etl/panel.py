@@ -140,6 +140,10 @@ def add_nato(panel: pd.DataFrame, df: pd.DataFrame) -> pd.DataFrame:
             block=block,
             key="Ally label (footnote markers stripped) x year header",
             row_column="milex_gdp_nato_row" if var == "milex_gdp_nato" else None,
+            estimate_flag_column="milex_gdp_nato_estimate",  # one year header per edition: 'e' years
+            price_base=None
+            if df[df.variable == var].price_base.isna().all()
+            else int(df[df.variable == var].price_base.max()),
         )
     return out
 
