@@ -16,7 +16,7 @@ from analysis.coding.run import measured_levels
 from analysis.errors import InputError
 from analysis.io import sha256, write_csv, write_json
 from analysis.models import data as mdata
-from analysis.models import ordered
+from analysis.models import descriptive, ordered
 from analysis.models import panel as pmod
 from analysis.models.bootstrap import CELLS, cluster_bootstrap
 from analysis.models.brant import brant
@@ -370,6 +370,10 @@ def run() -> dict:
 
     # diagnostics
     diag = {}
+    yrs_pact = years.merge(
+        panel[["client", "year", "defense_pact"]], on=["client", "year"], how="left"
+    )
+    diag["prediction_check"] = descriptive.checks(periods, yrs_pact)
     if res_b is not None:
         bd = d_b.dropna(subset=xs_b)
         diag["brant_ologit_years"] = brant(ordered.prepare_y(bd.guarantee), bd[xs_b])

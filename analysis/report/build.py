@@ -140,13 +140,28 @@ def build() -> tuple[str, dict[str, pd.DataFrame]]:
         s.append(
             f"- BS x IE interaction (`ologit_years_interaction`): {it['coef']:.3f} (SE {it['se']:.3f}, p = {it['p']:.3f})."
         )
+    for pc_ in m["diagnostics"].get("prediction_check", []):
+        if pc_.get("n") and pc_.get("kendall_tau_b") is not None:
+            s.append(
+                f"- Without a model ({pc_['sample']}): the 2x2 prediction matches the observed level in "
+                f"{pc_['share_exact']:.0%} of {pc_['n']} cases; Kendall's tau-b = {pc_['kendall_tau_b']:.2f} "
+                f"(p = {pc_['p']:.3f})."
+            )
     cbm = by["ologit_codebook"]
     s.append(
         f"- On the {cbm['n']} expert-coded dyad-periods (`ologit_codebook`) the model is **{cbm['status']}**: "
         + ("; ".join(cbm.get("problems", [])) or "estimated")
         + ". The codebook sample is too small and too one-sided "
-        "(almost every ally-period gets a high guarantee) to test the claim; its verdicts are inconclusive."
+        "(almost every ally-period gets a high guarantee) for a model; its model-based verdicts are inconclusive."
     )
+    cc = by.get("ologit_codebook_counts_nocontrols")
+    if cc and cc["status"] == "ok":
+        b_, i_ = cc["params"]["bs_met"], cc["params"]["ie_met"]
+        s.append(
+            f"- Codebook model without controls (`ologit_codebook_counts_nocontrols`, {cc['n']} dyad-periods, "
+            f"indicator counts, no controls): each additional burden-sharing indicator met has OR {b_['odds_ratio']:.2f} "
+            f"(p = {b_['p']:.3f}), each interest-exchange indicator OR {i_['odds_ratio']:.2f} (p = {i_['p']:.3f})."
+        )
     s.append(
         f"- Dropping the paper's four cases (`ologit_years_no_paper_cases`, out-of-sample): interest exchange OR "
         f"{by['ologit_years_no_paper_cases']['params']['L_ie_high']['odds_ratio']:.2f} "
@@ -248,6 +263,25 @@ def build() -> tuple[str, dict[str, pd.DataFrame]]:
         f"mean share of coded indicators with verified evidence {cov.share_verified.mean():.2f} (`reports/codebook_coverage.csv`).\n"
     )
 
+    s.append("## The 2x2 prediction without a model\n")
+    s.append(
+        "How often the paper's predicted level (Table 3: H1 high, H3 limited, H2 low) equals the observed guarantee "
+        "level, and Kendall's tau-b between them (`diagnostics.prediction_check` in `models.json`). Rows: predicted; "
+        "columns: observed.\n"
+    )
+    for pc_ in m["diagnostics"].get("prediction_check", []):
+        if not pc_.get("n"):
+            continue
+        tau = pc_["kendall_tau_b"]
+        s.append(
+            f"**{pc_['sample']}**: n = {pc_['n']}, exact match {pc_['share_exact']:.2f}, tau-b = "
+            f"{'n/a' if tau is None else f'{tau:.3f}'}"
+            + ("" if pc_["p"] is None else f" (p = {pc_['p']:.3f})")
+            + "\n"
+        )
+        ct = pd.DataFrame(pc_["crosstab_rows_predicted_cols_observed"]).T
+        ct.index.name = "predicted \\ observed"
+        s.append(_md(ct) + "\n")
     s.append("## Ordered models of the guarantee level\n")
     s.append("### Rule-coded dyad-years (regressors lagged one year; cluster-robust SEs by ally)\n")
     s.append(
