@@ -66,4 +66,4 @@ format: $(VENV) ## apply ruff format and fixes
 	$(PY) -m ruff format analysis tests benchmarks
 
 clean: ## remove generated files (never the raw downloads' checksummed sources)
-	rm -rf $(PROC)/*.parquet $(PROC)/*.csv $(PROC)/*.dta $(PROC)/*.json reports/*.json reports/*.md reports/*.html reports/*.csv reports/model_data reports/tables
+	rm -rf $(PROC)/*.parquet $(PROC)/*.csv $(PROC)/*.dta $(PROC)/*.json reports/*.json reports/*.md reports/*.html reports/*.csv reports/model_data reports/tables reports/figures

@@ -132,6 +132,10 @@ def test_report_is_built_from_models_json(modelled):
     assert "| BS1 " in text and "Tables 10 and 11" in text
     assert (modelled / "reports" / "report.html").read_text().startswith("<!doctype html>")
     assert (modelled / "reports" / "tables" / "ordered_dyad_years.tex").exists()
+    png = modelled / "reports" / "figures" / "odds_ratios.png"
+    before = sha256(png)
+    assert run_cli(modelled, "report").returncode == 0
+    assert sha256(png) == before  # figures are byte-identical on rerun
 
 
 def test_bootstrap_is_seeded_and_independent_of_workers():

@@ -14,6 +14,7 @@ import pandas as pd
 from analysis import config
 from analysis.errors import InputError
 from analysis.io import write_text
+from analysis.report import figures
 from analysis.report.tables import fmt, ordered_table, panel_table
 
 MAIN_ORDERED = [
@@ -192,6 +193,9 @@ def build() -> tuple[str, dict[str, pd.DataFrame]]:
         f"and {loo['L_ie_high']['max']:.2f} ({loo['L_ie_high']['sign_changes']} sign changes).\n"
     )
 
+    s.append("![Odds ratios of the willingness terms](figures/odds_ratios.png)\n")
+    if hy["status"] == "ok":
+        s.append("![P(high) by cell](figures/cells.png)\n")
     s.append("## Data\n")
     s.append(
         f"Panel: {meta['rows']} US-client dyad-years, {len(meta['clients'])} clients, {meta['years'][0]}-{meta['years'][1]} "
@@ -369,6 +373,16 @@ def build() -> tuple[str, dict[str, pd.DataFrame]]:
 def run() -> dict:
     text, tables = build()
     rep = config.reports_dir()
+    m = json.loads((rep / "models.json").read_text())
+    figures.odds_ratio_plot(
+        m["models"],
+        MAIN_ORDERED + ["ologit_years_sg1_00", "ologit_years_sg1_10"],
+        ["L_bs_high", "L_ie_high", "L_ie_count", "L_bs_x_ie"],
+        rep / "figures" / "odds_ratios.png",
+    )
+    h = next(x for x in m["hypotheses"] if x["model"] == "ologit_years_interaction")
+    if h["status"] == "ok":
+        figures.cells_plot(h, rep / "figures" / "cells.png")
     write_text(rep / "report.md", text)
     body = markdown.markdown(text, extensions=["tables"])
     html = (
