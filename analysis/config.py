@@ -51,9 +51,30 @@ def mirror_dir() -> Path:
 
 def load_yaml(name: str) -> dict[str, Any]:
     """Load config/<name>.yaml (read fresh each call so tests can swap configs)."""
+    from analysis.errors import InputError
+
     path = config_dir() / f"{name}.yaml"
-    with open(path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+    if not path.exists():
+        raise InputError(
+            path,
+            "",
+            "configuration file not found",
+            f"restore config/{name}.yaml from the repository",
+        )
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = yaml.safe_load(fh)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1} column {mark.column + 1}" if mark else "YAML"
+        raise InputError(
+            path, where, f"malformed YAML: {getattr(exc, 'problem', exc)}", "fix the YAML syntax"
+        ) from None
+    if not isinstance(data, dict):
+        raise InputError(
+            path, "top level", "expected a mapping", f"see the comments in config/{name}.yaml"
+        )
+    return data
 
 
 @lru_cache(maxsize=1)

@@ -141,3 +141,11 @@ def test_missing_mirror_file(tmp_path):
     root = make_root(tmp_path / "root", link_raw=False)
     res = run_cli(root, "fetch", "--route", "mirror", mirror=tmp_path / "nowhere")
     assert_clean_failure(res, "not found in the mirror")
+
+
+def test_malformed_config(project):
+    p = project / "config" / "panel.yaml"
+    p.write_text(p.read_text() + "\n  broken: [\n")
+    res = run_cli(project, "panel")
+    assert_clean_failure(res, "panel.yaml", "malformed YAML")
+    assert_no_output(project)

@@ -7,6 +7,7 @@ share the same verification code.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pooch
@@ -93,5 +94,6 @@ def fetch_all(
                     f"download failed ({type(exc).__name__})",
                     "check the connection, or use the offline mirror (--mirror / ANALYSIS_MIRROR)",
                 ) from None
+            os.chmod(p, 0o444)  # raw files are read-only: parsers never modify them
             out.append(Path(p))
     return out
