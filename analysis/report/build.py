@@ -340,7 +340,7 @@ def build() -> tuple[str, dict[str, pd.DataFrame]]:
         ("probit link", rob["probit"]),
         ("paper cases dropped (dyad-years)", rob["paper_cases_dropped_years"]),
         ("paper cases dropped (codebook)", rob["paper_cases_dropped_codebook"]),
-        *[(f"SG1 rule: {n.split('_')[-1]} % increase", n) for n in rob["sg1_rules"]],
+        *[(f"SG1 rule: {int(n.split('_')[-1])} % increase", n) for n in rob["sg1_rules"]],
     ]:
         e = by[name]
         p = e.get("params") or {}
