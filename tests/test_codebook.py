@@ -52,18 +52,6 @@ def test_non_null_codes_carry_evidence():
                     assert item.evidence, (d.client, p.id, ind)
 
 
-GOOD = CB / "USA-POL.yaml"
-
-
-def _break(tmp: Path, old: str, new: str, count: int = 1) -> Path:
-    root = make_root(tmp, link_raw=False)
-    p = root / "data" / "codebook" / "USA-POL.yaml"
-    text = p.read_text()
-    assert old in text, old
-    p.write_text(text.replace(old, new, count))
-    return root
-
-
 def _fails(root: Path, *needles: str) -> None:
     res = run_cli(root, "validate-codebook")
     assert res.returncode == 2, res.stdout + res.stderr
@@ -72,58 +60,50 @@ def _fails(root: Path, *needles: str) -> None:
         assert n in res.stderr, (n, res.stderr)
 
 
-def _trump_block(text: str) -> tuple[int, int]:
-    i = text.index("- id: trump")
-    j = text.index("- id: biden")
-    return i, j
+def _edit(tmp_path: Path, change) -> Path:
+    """A project copy whose USA-POL.yaml has been changed by change(raw dict, trump period)."""
+    import yaml
+
+    root = make_root(tmp_path, link_raw=False)
+    p = root / "data" / "codebook" / "USA-POL.yaml"
+    raw = yaml.load(p.read_text(), Loader=codebook._NoDates)
+    change(raw, next(x for x in raw["periods"] if x["id"] == "trump"))
+    p.write_text(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True))
+    return root
 
 
 def test_missing_evidence(tmp_path):
-    root = make_root(tmp_path, link_raw=False)
-    p = root / "data" / "codebook" / "USA-POL.yaml"
-    import yaml
+    def change(raw, trump):
+        trump["IE3"]["code"] = 1
+        trump["IE3"]["evidence"] = []
 
-    raw = yaml.load(p.read_text(), Loader=codebook._NoDates)
-    trump = next(x for x in raw["periods"] if x["id"] == "trump")
-    trump["IE3"]["code"] = 1
-    trump["IE3"]["evidence"] = []
-    p.write_text(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True))
-    _fails(root, "USA-POL.yaml: periods[trump].IE3", "needs at least one evidence item")
+    _fails(
+        _edit(tmp_path, change),
+        "USA-POL.yaml: periods[trump].IE3",
+        "needs at least one evidence item",
+    )
 
 
 def test_bad_date(tmp_path):
-    root = make_root(tmp_path, link_raw=False)
-    p = root / "data" / "codebook" / "USA-POL.yaml"
-    import yaml
+    def change(raw, trump):
+        trump["IE4"]["evidence"][0]["when"] = "2019-02-30"
 
-    raw = yaml.load(p.read_text(), Loader=codebook._NoDates)
-    trump = next(x for x in raw["periods"] if x["id"] == "trump")
-    trump["IE4"]["evidence"][0]["when"] = "2019-02-30"
-    p.write_text(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True))
-    _fails(root, "periods[trump].IE4.evidence[0].when", "no such calendar date")
+    _fails(_edit(tmp_path, change), "periods[trump].IE4.evidence[0].when", "no such calendar date")
 
 
 def test_unknown_indicator(tmp_path):
-    root = make_root(tmp_path, link_raw=False)
-    p = root / "data" / "codebook" / "USA-POL.yaml"
-    import yaml
+    def change(raw, trump):
+        trump["IE7"] = trump["IE6"]
 
-    raw = yaml.load(p.read_text(), Loader=codebook._NoDates)
-    trump = next(x for x in raw["periods"] if x["id"] == "trump")
-    trump["IE7"] = trump["IE6"]
-    p.write_text(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True))
-    _fails(root, "periods[trump].IE7", "unknown field 'IE7'")
+    _fails(_edit(tmp_path, change), "periods[trump].IE7", "unknown field 'IE7'")
 
 
 def test_duplicated_period(tmp_path):
-    root = make_root(tmp_path, link_raw=False)
-    p = root / "data" / "codebook" / "USA-POL.yaml"
-    import yaml
-
-    raw = yaml.load(p.read_text(), Loader=codebook._NoDates)
-    raw["periods"].append(next(x for x in raw["periods"] if x["id"] == "trump"))
-    p.write_text(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True))
-    _fails(root, "USA-POL.yaml: periods[trump]", "duplicated period")
+    _fails(
+        _edit(tmp_path, lambda raw, trump: raw["periods"].append(trump)),
+        "USA-POL.yaml: periods[trump]",
+        "duplicated period",
+    )
 
 
 def test_malformed_yaml(tmp_path):
@@ -134,15 +114,10 @@ def test_malformed_yaml(tmp_path):
 
 
 def test_wrong_type(tmp_path):
-    root = make_root(tmp_path, link_raw=False)
-    p = root / "data" / "codebook" / "USA-POL.yaml"
-    import yaml
+    def change(raw, trump):
+        trump["SG1"]["code"] = "yes"
 
-    raw = yaml.load(p.read_text(), Loader=codebook._NoDates)
-    trump = next(x for x in raw["periods"] if x["id"] == "trump")
-    trump["SG1"]["code"] = "yes"
-    p.write_text(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True))
-    _fails(root, "periods[trump].SG1.code")
+    _fails(_edit(tmp_path, change), "periods[trump].SG1.code")
 
 
 def test_bad_codebook_leaves_no_partial_output(built, tmp_path):

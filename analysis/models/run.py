@@ -226,7 +226,7 @@ def robustness(
         cb_s[~cb_s.client.isin(pc)],
         xs_a,
         cfg,
-        note="POL, DEU, JPN, PHL dropped",
+        note=f"{', '.join(pc)} dropped",
     )
     rob["paper_cases_dropped_codebook"] = e["name"]
     e, _, _ = ologit_entry(
@@ -235,7 +235,7 @@ def robustness(
         ys[~ys.client.isin(pc)],
         xs_b,
         cfg,
-        note="POL, DEU, JPN, PHL dropped",
+        note=f"{', '.join(pc)} dropped",
     )
     rob["paper_cases_dropped_years"] = e["name"]
     # leave one ally out (coefficients of the main dyad-year model)

@@ -34,7 +34,9 @@ def ordered_table(models: list[dict], names: list[str], odds: bool = True) -> pd
             else:
                 rows.setdefault(k, {})[col] = f"{p['coef']:.3f}{stars(p['p'])} ({p['se']:.3f})"
         for k, c in m["cutpoints"].items():
-            rows.setdefault(f"cut {k.replace('|', ' / ')}", {})[col] = f"{c['value']:.2f} ({c['se']:.2f})"
+            rows.setdefault(f"cut {k.replace('|', ' / ')}", {})[col] = (
+                f"{c['value']:.2f} ({c['se']:.2f})"
+            )
         rows.setdefault("status", {})[col] = m["status"]
     for m in ms:
         rows.setdefault("n (clusters)", {})[m["name"]] = f"{m['n']} ({m.get('n_clusters', '')})"
