@@ -7,6 +7,8 @@ package does. Validated against R `brant::brant(polr(Smoke ~ Sex + Height, MASS:
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
@@ -20,12 +22,15 @@ def brant(y: pd.Series, X: pd.DataFrame) -> dict:
     Xc = sm.add_constant(X.to_numpy(dtype=float), has_constant="add")
     n, p = Xc.shape
     k = p - 1
-    betas, pis = [], []
+    betas, pis, converged = [], [], []
     for j in levels[:-1]:
         z = (codes > j).astype(float)
-        r = sm.Logit(z, Xc).fit(disp=False, maxiter=200)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # reported below as `binary_fits_converged`
+            r = sm.Logit(z, Xc).fit(disp=False, maxiter=200)
         betas.append(r.params)
         pis.append(r.predict(Xc))
+        converged.append(bool(r.mle_retvals.get("converged", True)))
     m = len(betas)
     V = np.zeros((m * p, m * p))
     for a in range(m):
@@ -56,4 +61,10 @@ def brant(y: pd.Series, X: pd.DataFrame) -> dict:
         di = Di @ bstar
         si = float(di @ np.linalg.solve(Di @ Vs @ Di.T, di))
         per_var[name] = {"chi2": si, "df": m - 1, "p": float(stats.chi2.sf(si, m - 1))}
-    return {"chi2": stat, "df": df, "p": float(stats.chi2.sf(stat, df)), "by_variable": per_var}
+    return {
+        "chi2": stat,
+        "df": df,
+        "p": float(stats.chi2.sf(stat, df)),
+        "by_variable": per_var,
+        "binary_fits_converged": converged,
+    }

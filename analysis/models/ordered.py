@@ -90,6 +90,9 @@ def fit(
     return res, {"status": status, "problems": problems, "converged": conv}
 
 
+@np.errstate(
+    over="ignore", invalid="ignore"
+)  # separated fits: reported by status, not warned about
 def summarize(res, X: pd.DataFrame, level: float = 0.95) -> dict:
     k = X.shape[1]
     z = stats.norm.ppf(0.5 + level / 2)

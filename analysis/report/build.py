@@ -178,6 +178,12 @@ def build() -> tuple[str, dict[str, pd.DataFrame]]:
                 if brant["p"] < 0.05
                 else "not rejected."
             )
+            + (
+                ""
+                if all(brant.get("binary_fits_converged", [True]))
+                else " Caution: not every binary logit behind the test converged (the 'high' category is rare), "
+                "so the statistic is indicative only."
+            )
         )
     fe = by.get("panel_fe_guarantee_index_main")
     if fe:
