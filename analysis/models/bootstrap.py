@@ -13,7 +13,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 
 from analysis.models.ologit import AnalyticOrderedModel
-from analysis.models.ordered import LEVELS, cell_probabilities
+from analysis.models.ordered import LEVELS, cell_distribution
 
 CELLS = ["HH", "HL", "LH", "LL"]
 
@@ -33,7 +33,7 @@ def _one(
     d = pd.concat([blocks[i] for i in pick], ignore_index=True)
     y = pd.Series(pd.Categorical(d["guarantee"], categories=LEVELS, ordered=True))
     if y.value_counts().min() == 0:
-        return [np.nan] * 4
+        return [np.nan] * 8
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -41,11 +41,12 @@ def _one(
                 start_params=start, method="newton", maxiter=100, disp=False
             )
         except (np.linalg.LinAlgError, ValueError):
-            return [np.nan] * 4
+            return [np.nan] * 8
     if not r.mle_retvals.get("converged", False) or np.any(np.abs(r.params[: len(xs)]) > 15):
-        return [np.nan] * 4
-    p = cell_probabilities(r.params.to_numpy(), d[xs], bs, ie, inter, link)
-    return [p[c] for c in CELLS]
+        return [np.nan] * 8
+    dist = cell_distribution(r.params.to_numpy(), d[xs], bs, ie, inter, link)
+    # P(high) per cell, then P(limited or high) per cell
+    return [dist[c]["high"] for c in CELLS] + [dist[c]["high"] + dist[c]["limited"] for c in CELLS]
 
 
 def _chunk(seeds: list[np.random.SeedSequence], *args) -> list[list[float]]:

@@ -94,7 +94,9 @@ def hypotheses(
             "verdicts": ordered.verdicts({c: np.nan for c in CELLS}, None, CELLS),
             "note": "the model could not be estimated reliably: every hypothesis is inconclusive",
         }
-    point = ordered.cell_probabilities(res.params.to_numpy(), d[xs], bs, ie, inter, link)
+    dist = ordered.cell_distribution(res.params.to_numpy(), d[xs], bs, ie, inter, link)
+    point = {c: dist[c]["high"] for c in CELLS}
+    point_lim = {c: dist[c]["high"] + dist[c]["limited"] for c in CELLS}
     boot, failed = cluster_bootstrap(
         d,
         xs,
@@ -107,23 +109,31 @@ def hypotheses(
         ie=ie,
         inter=inter,
     )
-    lo, hi = (
-        np.quantile(boot, [(1 - b["level"]) / 2, 1 - (1 - b["level"]) / 2], axis=0)
-        if len(boot)
-        else (np.full(4, np.nan),) * 2
-    )
+    q = [(1 - b["level"]) / 2, 1 - (1 - b["level"]) / 2]
+    lo, hi = np.quantile(boot, q, axis=0) if len(boot) else (np.full(8, np.nan),) * 2
     cells = {
-        c: {"p_high": point[c], "ci_low": float(lo[i]), "ci_high": float(hi[i])}
+        c: {
+            "p_high": point[c],
+            "ci_low": float(lo[i]),
+            "ci_high": float(hi[i]),
+            "p_limited_or_high": point_lim[c],
+            "ci_low_limited_or_high": float(lo[4 + i]),
+            "ci_high_limited_or_high": float(hi[4 + i]),
+        }
         for i, c in enumerate(CELLS)
     }
-    ver = ordered.verdicts(point, boot if len(boot) else None, CELLS, b["level"])
+    ver = ordered.verdicts(point, boot[:, :4] if len(boot) else None, CELLS, b["level"])
+    ver_lim = ordered.verdicts(point_lim, boot[:, 4:] if len(boot) else None, CELLS, b["level"])
     inter_p = entry["params"].get(inter)
-    dist = ordered.cell_distribution(res.params.to_numpy(), d[xs], bs, ie, inter, link)
     return {
         "model": name,
         "status": "ok",
         "cells": cells,
         "cell_distribution": dist,
+        "secondary_verdicts_p_limited_or_high": {
+            "note": "exploratory, added after the primary results: the same rule applied to P(limited or high)",
+            "verdicts": ver_lim,
+        },
         "verdicts": ver,
         "interaction": inter_p,
         "bootstrap": {

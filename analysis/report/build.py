@@ -67,6 +67,8 @@ def _cells(h: dict) -> pd.DataFrame:
                 }[c],
                 "P(high guarantee)": f"{v['p_high']:.3f}",
                 "95 % CI": f"[{v['ci_low']:.3f}, {v['ci_high']:.3f}]",
+                "P(limited or high)": f"{v['p_limited_or_high']:.3f}",
+                "95 % CI ": f"[{v['ci_low_limited_or_high']:.3f}, {v['ci_high_limited_or_high']:.3f}]",
             }
         )
     return pd.DataFrame(rows)
@@ -328,6 +330,13 @@ def build() -> tuple[str, dict[str, pd.DataFrame]]:
                 f"Cluster bootstrap: B = {b['B']}, seed {b['seed']}, {b['used']} usable replicates ({b['failed']} failed to converge).\n"
             )
         s.append(_verdict_text(h) + "\n")
+        sec = h.get("secondary_verdicts_p_limited_or_high")
+        if sec:
+            s.append(
+                f"Secondary quantity ({sec['note']}): "
+                + ", ".join(f"{k} **{v['verdict']}**" for k, v in sec["verdicts"].items())
+                + ".\n"
+            )
 
     s.append("## Panel models of continuous guarantee measures\n")
     s.append(
