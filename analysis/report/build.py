@@ -74,7 +74,7 @@ def _cells(h: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def build() -> tuple[str, dict[str, pd.DataFrame]]:
+def build() -> tuple[str, dict[str, pd.DataFrame], dict]:
     rep = config.reports_dir()
     proc = config.processed_dir()
     need = [
@@ -382,13 +382,12 @@ def build() -> tuple[str, dict[str, pd.DataFrame]]:
         "`make all` rebuilds everything from the publishers' files; every model's exact sample is under `reports/model_data/`, "
         "with its sha256 in `models.json`, for refitting in R (`MASS::polr`, `plm`) or Stata (`ologit`, `xtreg`).\n"
     )
-    return "\n".join(s), tables
+    return "\n".join(s), tables, m
 
 
 def run() -> dict:
-    text, tables = build()
+    text, tables, m = build()
     rep = config.reports_dir()
-    m = json.loads((rep / "models.json").read_text())
     figures.odds_ratio_plot(
         m["models"],
         MAIN_ORDERED + ["ologit_years_sg1_00", "ologit_years_sg1_10"],
