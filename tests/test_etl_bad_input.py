@@ -120,7 +120,6 @@ def test_checksum_mismatch(tmp_path):
     if not (RAW / "nato-2024").exists():
         pytest.skip("raw files not fetched")
     mirror = tmp_path / "mirror"
-    src = RAW.parent.parent / "config"  # noqa: F841  (root of the checkout)
     # a mirror holding every file, one of them altered by a single byte
     from analysis.fetch import manifest  # noqa: PLC0415
 
@@ -148,4 +147,12 @@ def test_malformed_config(project):
     p.write_text(p.read_text() + "\n  broken: [\n")
     res = run_cli(project, "panel")
     assert_clean_failure(res, "panel.yaml", "malformed YAML")
+    assert_no_output(project)
+
+
+def test_corrupt_csv(project):
+    p = replace_raw(project, "troopdata-2026", "troopdata-rebuild-country-year-quarter-format.csv")
+    p.write_bytes(b'ccode,year\n"unterminated,1\n' + b"\xff\xfe" * 10)
+    res = run_cli(project, "panel")
+    assert_clean_failure(res, "troopdata-rebuild-country-year-quarter-format.csv")
     assert_no_output(project)

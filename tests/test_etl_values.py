@@ -157,5 +157,13 @@ def test_dta_has_labels(built):
 
 
 def test_outputs_are_not_committed():
-    ignore = (ROOT / ".gitignore").read_text()
-    assert "data/raw/*" in ignore and "data/processed/*" in ignore
+    """Downloads and generated files stay out of git (only .gitkeep placeholders are tracked)."""
+    import subprocess
+
+    tracked = subprocess.run(
+        ["git", "ls-files", "data/raw", "data/processed", "reports"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    assert [t for t in tracked if not t.endswith(".gitkeep")] == []

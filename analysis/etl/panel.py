@@ -18,8 +18,6 @@ from analysis import config
 from analysis.etl import alliances, countries, nato, nmc, sipri_milex, sipri_tiv, troops, unga
 from analysis.fetch.manifest import by_id, raw_path
 
-ATOP_LAST_YEAR = 2018
-
 
 def _src(source_id: str, file: str | None = None) -> dict:
     s = by_id(source_id)
@@ -91,10 +89,11 @@ def _year(d: object) -> int:
 def add_alliances(panel: pd.DataFrame, atop: pd.DataFrame, cfg: dict) -> pd.DataFrame:
     a = atop.rename(columns={"ccode": "client_ccode"})
     out = panel.merge(a, on=["client_ccode", "year"], how="left")
-    in_atop = out.year <= ATOP_LAST_YEAR
+    atop_last = int(atop.year.max())  # the source's own last year (2018 in ATOP 5.1)
+    in_atop = out.year <= atop_last
     out["defense_pact"] = np.where(in_atop, out.atop_defense.fillna(0), np.nan)
     out["defense_pact_source"] = np.where(in_atop, "atop-5.1", None)
-    last = out[out.year == ATOP_LAST_YEAR].set_index("client").defense_pact
+    last = out[out.year == atop_last].set_index("client").defense_pact
     acc = {k: _year(v) for k, v in cfg["nato_accession"].items()}
     after = ~in_atop
     nato_member = out.client.map(acc).le(out.year)
@@ -102,7 +101,7 @@ def add_alliances(panel: pd.DataFrame, atop: pd.DataFrame, cfg: dict) -> pd.Data
     carried = after & ~nato_member & out.client.map(last).eq(1)
     out.loc[carried, ["defense_pact", "defense_pact_source"]] = [
         1,
-        "atop-5.1 pact in force in 2018, carried forward",
+        f"atop-5.1 pact in force in {atop_last}, carried forward",
     ]
     out["defense_pact"] = out.defense_pact.astype("Int8")
     out["nato_member"] = out.client.map(acc).le(out.year).astype("Int8")
@@ -111,7 +110,7 @@ def add_alliances(panel: pd.DataFrame, atop: pd.DataFrame, cfg: dict) -> pd.Data
         "defense_pact",
         "atop-5.1",
         key="ccode1 = patron, ccode2 = client_ccode, year; atop_defense",
-        rule=f"ATOP to {ATOP_LAST_YEAR}; later years only from NATO accession dates (config/panel.yaml) or a pact in force in {ATOP_LAST_YEAR}; otherwise NA",
+        rule=f"ATOP to {atop_last}; later years only from NATO accession dates (config/panel.yaml) or a pact in force in {atop_last}; otherwise NA",
     )
     SOURCES["nato_member"] = {
         "source_id": "config/panel.yaml",
@@ -367,7 +366,13 @@ def build() -> tuple[pd.DataFrame, dict]:
     p = add_controls(p, cfg)
     rest = [c for c in p.columns if c not in COLUMNS]
     p = p[COLUMNS + sorted(rest)].sort_values(["patron", "client", "year"]).reset_index(drop=True)
+    # source domains, read from the sources themselves; the schema checks NA against them
+    domains = {
+        "defense_pact_atop_last": int(atop.year.max()),
+        "us_tiv": [int(tiv.year.min()), int(tiv.year.max())],
+    }
     meta = {
+        "domains": domains,
         "patron": cfg["patron"],
         "years": [int(cfg["years"]["start"]), end_year],
         "columns": dict(SOURCES),

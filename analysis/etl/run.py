@@ -27,7 +27,7 @@ LABELS = {
 
 def run() -> dict:
     df, meta = panel_mod.build()
-    df = schema.validate(df)
+    df = schema.validate(df, meta["domains"])
     meta["coverage"] = schema.coverage(
         df, [c for c in df.columns if c not in ("patron", "client", "year")]
     )

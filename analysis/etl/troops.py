@@ -34,7 +34,15 @@ def load(path: Path, rule: str = "september", source_id: str = "troopdata-2026")
         )
     if not path.exists() or path.stat().st_size == 0:
         raise InputError(path, "", "file missing or empty", "run `make fetch` again")
-    df = pd.read_csv(path, dtype={"source": str}, keep_default_na=True)
+    try:
+        df = pd.read_csv(path, dtype={"source": str}, keep_default_na=True)
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        raise InputError(
+            path,
+            "CSV",
+            f"cannot parse ({type(exc).__name__}: {exc})",
+            "the file is corrupt or truncated: delete it and run `make fetch` again",
+        ) from None
     require_columns(df, ["ccode", "year", "month", "source", "troops_ad"], path)
     df["line"] = df.index + 2
     df = df[df["month"] == MONTH[rule]].copy()

@@ -13,6 +13,7 @@ import pandas as pd
 
 from analysis import config
 from analysis.errors import InputError
+from analysis.etl.panel import COLUMNS as PANEL_COLUMNS
 from analysis.io import write_text
 from analysis.report import figures
 from analysis.report.tables import fmt, ordered_table, panel_table
@@ -210,16 +211,9 @@ def build() -> tuple[str, dict[str, pd.DataFrame], dict]:
         "(`data/processed/panel.csv`). Coverage (first-last year with data) and sources:\n"
     )
     rows = []
-    for col in [
-        "defense_pact",
-        "milex_gdp_nato",
-        "milex_gdp_sipri",
-        "troops",
-        "us_tiv",
-        "ideal_distance",
-        "un_agree_us",
-        "cinc",
-    ]:
+    # the data contract's measured columns (after the keys) that come from one source, plus CINC
+    measured = [c for c in PANEL_COLUMNS[5:] if "edition" in meta["columns"].get(c, {})]
+    for col in [*measured, "cinc"]:
         c = meta["columns"].get(col, {})
         yrs = meta["coverage"].get(col)
         rows.append(
