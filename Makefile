@@ -12,7 +12,7 @@ REP_SRC := $(CORE) $(wildcard analysis/report/*.py)
 CODEBOOK:= $(wildcard data/codebook/*.yaml)
 
 .DEFAULT_GOAL := help
-.PHONY: help all fetch panel code models report test test-all bench lint format clean validate-codebook
+.PHONY: help all fetch panel code models report render test test-all bench lint format clean validate-codebook
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-18s %s\n", $$1, $$2}'
@@ -45,9 +45,15 @@ models: reports/models.json ## fit the models
 reports/models.json: $(PROC)/coded_periods.parquet $(MOD_SRC) config/models.yaml config/rules.yaml
 	$(PY) -m analysis models
 
-report: reports/report.md ## write the report
-reports/report.md: reports/models.json $(REP_SRC)
+report: reports/report.html ## write the report (html, md, tex tables, figures)
+reports/report.html: reports/models.json $(REP_SRC) $(CODEBOOK) data/paper/nato_share_gdp.csv CITATION.cff config/sources.yaml config/rules.yaml
 	$(PY) -m analysis report
+
+render: reports/report.html ## render the HTML in headless Chromium to reports/render/page-*.png for review
+	@command -v chromium >/dev/null || (apt-get install -y -q chromium poppler-utils >/dev/null || \
+	  (echo "render needs Debian's chromium and poppler-utils: apt-get install chromium poppler-utils" && false))
+	@command -v pdftoppm >/dev/null || apt-get install -y -q poppler-utils >/dev/null
+	$(PY) -m analysis render
 
 test: $(VENV) ## run the test suite (fetches the mirror files if needed)
 	$(MAKE) --no-print-directory fetch
@@ -66,4 +72,4 @@ format: $(VENV) ## apply ruff format and fixes
 	$(PY) -m ruff format analysis tests benchmarks
 
 clean: ## remove generated files (never the raw downloads' checksummed sources)
-	rm -rf $(PROC)/*.parquet $(PROC)/*.csv $(PROC)/*.dta $(PROC)/*.json reports/*.json reports/*.md reports/*.html reports/*.csv reports/model_data reports/tables reports/figures
+	rm -rf $(PROC)/*.parquet $(PROC)/*.csv $(PROC)/*.dta $(PROC)/*.json reports/*.json reports/*.md reports/*.html reports/*.csv reports/model_data reports/tables reports/figures reports/render

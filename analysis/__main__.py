@@ -96,6 +96,14 @@ def report() -> None:
     _run(run)
 
 
+@app.command()
+def render() -> None:
+    """Render reports/report.html in headless Chromium to reports/render/page-NN.png."""
+    from analysis.report.render import run
+
+    _run(run)
+
+
 def main() -> None:
     try:
         app()

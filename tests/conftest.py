@@ -24,6 +24,8 @@ def make_root(tmp: Path, link_raw: bool = True) -> Path:
     """A project root in tmp: config/ and data/codebook copied, raw files symlinked one by one."""
     shutil.copytree(ROOT / "config", tmp / "config")
     shutil.copytree(ROOT / "data" / "codebook", tmp / "data" / "codebook")
+    shutil.copytree(ROOT / "data" / "paper", tmp / "data" / "paper")
+    shutil.copyfile(ROOT / "CITATION.cff", tmp / "CITATION.cff")
     (tmp / "data" / "processed").mkdir(parents=True)
     (tmp / "reports").mkdir()
     raw = tmp / "data" / "raw"
@@ -77,3 +79,17 @@ def coded(built) -> Path:
     res = run_cli(built, "code")
     assert res.returncode == 0, res.stderr
     return built
+
+
+@pytest.fixture(scope="session")
+def modelled(coded) -> Path:
+    """The session root after the models stage, with the bootstrap shortened to B = 49."""
+    import yaml
+
+    cfg_path = coded / "config" / "models.yaml"
+    cfg = yaml.safe_load(cfg_path.read_text())
+    cfg["bootstrap"]["B"] = 49
+    cfg_path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    res = run_cli(coded, "models")
+    assert res.returncode == 0, res.stderr
+    return coded

@@ -8,22 +8,10 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
 from analysis.io import sha256
 from analysis.models import ordered
 from tests.conftest import run_cli
-
-
-@pytest.fixture(scope="module")
-def modelled(coded):
-    cfg_path = coded / "config" / "models.yaml"
-    cfg = yaml.safe_load(cfg_path.read_text())
-    cfg["bootstrap"]["B"] = 49
-    cfg_path.write_text(yaml.safe_dump(cfg, sort_keys=False))
-    res = run_cli(coded, "models")
-    assert res.returncode == 0, res.stderr
-    return coded
 
 
 @pytest.mark.slow
@@ -115,27 +103,6 @@ def test_verdict_rules():
     boot2 = np.array([[0.1, 0.4, 0.35, 0.6]] * 50)
     assert ordered.verdicts(point2, boot2, cells)["H1"]["verdict"] == "not supported"
     assert ordered.verdicts(point, None, cells)["H1"]["verdict"] == "inconclusive"
-
-
-@pytest.mark.slow
-def test_report_is_built_from_models_json(modelled):
-    res = run_cli(modelled, "report")
-    assert res.returncode == 0, res.stderr
-    text = (modelled / "reports" / "report.md").read_text()
-    m = json.loads((modelled / "reports" / "models.json").read_text())
-    main = next(e for e in m["models"] if e["name"] == "ologit_years")
-    assert f"**{main['params']['L_ie_high']['odds_ratio']:.2f}**" in text
-    for h, v in next(x for x in m["hypotheses"] if x["model"] == "ologit_years_interaction")[
-        "verdicts"
-    ].items():
-        assert f"{h} **{v['verdict']}**" in text
-    assert "| BS1 " in text and "Tables 10 and 11" in text
-    assert (modelled / "reports" / "report.html").read_text().startswith("<!doctype html>")
-    assert (modelled / "reports" / "tables" / "ordered_dyad_years.tex").exists()
-    png = modelled / "reports" / "figures" / "odds_ratios.png"
-    before = sha256(png)
-    assert run_cli(modelled, "report").returncode == 0
-    assert sha256(png) == before  # figures are byte-identical on rerun
 
 
 def test_bootstrap_is_seeded_and_independent_of_workers():

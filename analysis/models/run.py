@@ -119,6 +119,7 @@ def hypotheses(
             "p_limited_or_high": point_lim[c],
             "ci_low_limited_or_high": float(lo[4 + i]),
             "ci_high_limited_or_high": float(hi[4 + i]),
+            "levels": _level_cis(dist[c], boot, i, q),
         }
         for i, c in enumerate(CELLS)
     }
@@ -144,6 +145,22 @@ def hypotheses(
             "cluster": "client",
         },
     }
+
+
+def _level_cis(point: dict, boot: np.ndarray, i: int, q: list[float]) -> dict:
+    """P(each guarantee level) in cell i with percentile CIs from the same bootstrap replicates:
+    P(low) = 1 - P(limited or high) and P(limited) = P(limited or high) - P(high) per replicate."""
+    if len(boot):
+        reps = {
+            "low": 1 - boot[:, 4 + i],
+            "limited": boot[:, 4 + i] - boot[:, i],
+            "high": boot[:, i],
+        }
+    out = {}
+    for lev in ("low", "limited", "high"):
+        lo, hi = np.quantile(reps[lev], q) if len(boot) else (np.nan, np.nan)
+        out[lev] = {"p": float(point[lev]), "ci_low": float(lo), "ci_high": float(hi)}
+    return out
 
 
 def panel_entries(reg: Registry, pan: pd.DataFrame, cfg: dict) -> list[dict]:

@@ -1,10 +1,23 @@
-"""Tables for the report, built only from models.json and the coded/panel files."""
+"""Tables: regression tables side by side (cells are linked numbers), rendered with great-tables
+for HTML and LaTeX and with pandas for Markdown.
+
+A table is a DataFrame of Markdown strings plus a title and a note; `to_html` and `to_latex` hand
+it to great_tables.GT (fmt_markdown keeps the provenance links in HTML; LaTeX gets plain text).
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 import pandas as pd
+from great_tables import GT, html
+
+from analysis.report.prov import Linker
 
 STARS = ((0.01, "***"), (0.05, "**"), (0.1, "*"))
+LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+STAR_NOTE = "* p<0.1, ** p<0.05, *** p<0.01 (cluster-robust by ally unless stated)."
 
 
 def stars(p: float | None) -> str:
@@ -13,57 +26,112 @@ def stars(p: float | None) -> str:
     return next((s for t, s in STARS if p < t), "")
 
 
-def fmt(x: float | None, d: int = 3) -> str:
-    return "" if x is None else f"{x:.{d}f}"
+@dataclass
+class Table:
+    key: str
+    title: str
+    df: pd.DataFrame  # Markdown cells; the first column is the row label
+    note: str = ""
+    latex: bool = False  # also written to reports/tables/<key>.tex
 
 
-def ordered_table(models: list[dict], names: list[str], odds: bool = True) -> pd.DataFrame:
-    """Regression table: odds ratios (or coefficients) with 95 % CI, cut points, n, log-likelihood."""
-    ms = [m for n in names for m in models if m["name"] == n]
+def ordered_table(lk: Linker, names: list[str], key: str, title: str) -> Table:
+    """Ordered models side by side: odds ratios (probit: coefficients) with CIs, cut points, n."""
     rows: dict[str, dict[str, str]] = {}
-    for m in ms:
-        col = m["name"]
-        if m.get("params") is None or m["status"] != "ok":
-            rows.setdefault("status", {})[col] = m["status"]
-            continue
-        for k, p in m["params"].items():
-            if odds and "probit" not in m["estimator"]:
-                rows.setdefault(k, {})[col] = (
-                    f"{p['odds_ratio']:.2f}{stars(p['p'])} [{p['or_ci_low']:.2f}, {p['or_ci_high']:.2f}]"
-                )
-            else:
-                rows.setdefault(k, {})[col] = f"{p['coef']:.3f}{stars(p['p'])} ({p['se']:.3f})"
-        for k, c in m["cutpoints"].items():
-            rows.setdefault(f"cut {k.replace('|', ' / ')}", {})[col] = (
-                f"{c['value']:.2f} ({c['se']:.2f})"
+    ok = {
+        n: lk.inp.model(n)["status"] == "ok" and bool(lk.inp.model(n).get("params")) for n in names
+    }
+    # terms first (in order of appearance), then cut points, then fit statistics
+    for n in names:
+        m = lk.inp.model(n)
+        probit = "probit" in m["estimator"]
+        for t, p in (m["params"] or {}).items() if ok[n] else ():
+            cell = lk.coef_se(n, t) if probit else lk.or_ci(n, t)
+            rows.setdefault(t, {})[n] = cell + stars(p["p"])
+    for n in names:
+        for c in (lk.inp.model(n).get("cutpoints") or {}) if ok[n] else ():
+            rows.setdefault(f"cut {c.replace('|', ' / ')}", {})[n] = (
+                f"{lk.model(n, 'cutpoints', c, 'value')} ({lk.model(n, 'cutpoints', c, 'se')})"
             )
-        rows.setdefault("status", {})[col] = m["status"]
-    for m in ms:
-        rows.setdefault("n (clusters)", {})[m["name"]] = f"{m['n']} ({m.get('n_clusters', '')})"
-        rows.setdefault("log-likelihood", {})[m["name"]] = fmt(m.get("llf"), 2)
-    df = pd.DataFrame(rows).T.reindex(columns=[m["name"] for m in ms]).fillna("")
-    df.index.name = "term"
-    return df
+    for n in names:
+        m = lk.inp.model(n)
+        rows.setdefault("n (allies)", {})[n] = (
+            f"{lk.model(n, 'n', d=0)} ({lk.model(n, 'n_clusters', d=0)})"
+        )
+        rows.setdefault("log-likelihood", {})[n] = lk.model(n, "llf", d=1) if ok[n] else ""
+        rows.setdefault("status", {})[n] = m["status"]
+    return _table(
+        rows,
+        names,
+        key,
+        title,
+        "Odds ratios (95 % CI); probit: coefficient (SE). Cut points on the natural scale "
+        "(delta-method SE). A model whose status is not 'ok' is reported, not interpreted. "
+        + STAR_NOTE,
+    )
 
 
-def panel_table(models: list[dict], dep: str, spec: str) -> pd.DataFrame:
-    ms = [
-        m
-        for m in models
-        if m["name"]
-        in (f"panel_fe_{dep}_{spec}", f"panel_fe_dk_{dep}_{spec}", f"panel_re_{dep}_{spec}")
-    ]
+def panel_table(lk: Linker, dep: str, spec: str) -> Table:
+    names = [f"panel_fe_{dep}_{spec}", f"panel_fe_dk_{dep}_{spec}", f"panel_re_{dep}_{spec}"]
+    names = [n for n in names if any(e["name"] == n for e in lk.inp.models["models"])]
     rows: dict[str, dict[str, str]] = {}
-    for m in ms:
-        for k, p in m["params"].items():
-            rows.setdefault(k, {})[m["name"]] = f"{p['coef']:.3f}{stars(p['p'])} ({p['se']:.3f})"
-        rows.setdefault("n (entities)", {})[m["name"]] = f"{m['n']} ({m['n_entities']})"
-        rows.setdefault("SE", {})[m["name"]] = m["cluster"]
+    for n in names:
+        m = lk.inp.model(n)
+        for t, p in (m.get("params") or {}).items():
+            rows.setdefault(t, {})[n] = lk.coef_se(n, t) + stars(p["p"])
+        rows.setdefault("n (allies)", {})[n] = (
+            f"{lk.model(n, 'n', d=0)} ({lk.model(n, 'n_entities', d=0)})"
+        )
+        rows.setdefault("standard errors", {})[n] = str(m.get("cluster", ""))
         if "hausman_fe_vs_re" in m:
-            h = m["hausman_fe_vs_re"]
-            rows.setdefault("Hausman FE vs RE", {})[m["name"]] = (
-                f"chi2({h['df']}) = {h['chi2']:.2f}, p = {h['p']:.3f}"
+            rows.setdefault("Hausman FE vs RE: chi2 (p)", {})[n] = (
+                f"{lk.model(n, 'hausman_fe_vs_re', 'chi2')} ({lk.model(n, 'hausman_fe_vs_re', 'p', d=-1)})"
             )
-    df = pd.DataFrame(rows).T.fillna("")
-    df.index.name = "term"
-    return df
+    return _table(
+        rows,
+        names,
+        f"panel_{dep}_{spec}",
+        f"Panel models of {dep} ({spec} specification)",
+        "Coefficients (SE); regressors lagged one year. FE: two-way fixed effects (PanelOLS), "
+        "clustered by ally; FE-DK: Driscoll-Kraay SEs; RE: random effects with year dummies. "
+        + STAR_NOTE,
+    )
+
+
+def _table(rows: dict, names: list[str], key: str, title: str, note: str) -> Table:
+    df = pd.DataFrame(rows).T.reindex(columns=names).fillna("")
+    df.insert(0, "term", df.index)
+    return Table(key, title, df.reset_index(drop=True), note, latex=True)
+
+
+def _strip(df: pd.DataFrame) -> pd.DataFrame:
+    return df.map(lambda s: LINK.sub(r"\1", str(s)))
+
+
+def to_markdown(t: Table) -> str:
+    body = t.df.to_markdown(index=False)
+    return f"**{t.title}**\n\n{body}\n" + (f"\n*{t.note}*\n" if t.note else "")
+
+
+def _gt(t: Table, df: pd.DataFrame) -> GT:
+    first = df.columns[0]
+    g = GT(df, rowname_col=first, id=re.sub(r"[^a-z0-9]", "-", t.key.lower()))
+    g = g.tab_header(title=t.title).tab_stubhead(label=first)
+    # long model names may break after an underscore
+    g = g.cols_label(**{c: html(str(c).replace("_", "_<wbr>")) for c in df.columns[1:]})
+    g = g.tab_options(table_font_size="13px")
+    if t.note:
+        g = g.tab_source_note(t.note)
+    return g
+
+
+def to_html(t: Table) -> str:
+    cols = list(t.df.columns[1:])
+    g = _gt(t, t.df)
+    if cols:
+        g = g.fmt_markdown(columns=cols)
+    return g.as_raw_html()
+
+
+def to_latex(t: Table) -> str:
+    return _gt(t, _strip(t.df)).as_latex()

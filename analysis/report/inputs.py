@@ -1,0 +1,191 @@
+"""Everything the report reads, loaded and checked before a single output byte is written.
+
+The report is all-or-nothing: a missing or damaged input stops the stage with an InputError that
+names the file and the key, and no file of the report is touched (see build.run).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from analysis import config
+from analysis.errors import InputError
+from analysis.fetch.manifest import load as load_manifest
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    name: str
+    status: str
+    estimator: str
+    n: int
+    params: dict | None = None
+
+
+class _Hypothesis(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    model: str
+    status: str
+    verdicts: dict
+
+
+class _Models(BaseModel):
+    """The part of the models.json contract the report relies on."""
+
+    model_config = ConfigDict(extra="allow")
+    config: dict
+    models: list[_Entry]
+    hypotheses: list[_Hypothesis]
+    diagnostics: dict
+    robustness: dict
+
+
+REQUIRED_MODELS = ("ologit_years", "ologit_years_interaction", "ologit_codebook")
+
+
+@dataclass
+class Inputs:
+    """The loaded inputs; `models` is the raw models.json dict (links point into it)."""
+
+    models: dict
+    meta: dict
+    panel: pd.DataFrame
+    coded_periods: pd.DataFrame
+    four_cases: pd.DataFrame
+    agreement: pd.DataFrame
+    disagreements: pd.DataFrame
+    coverage: pd.DataFrame
+    paper_tables: pd.DataFrame
+    codebook: dict[str, dict]
+    manifest: list
+    citation: dict
+    root: Path
+    files: dict[str, Path] = field(default_factory=dict)
+
+    def model_index(self, name: str) -> int:
+        for i, e in enumerate(self.models["models"]):
+            if e["name"] == name:
+                return i
+        raise InputError(
+            self.files["models"], f"models[name={name}]", "model missing", "rerun `make models`"
+        )
+
+    def model(self, name: str) -> dict:
+        return self.models["models"][self.model_index(name)]
+
+    def hyp_index(self, name: str) -> int:
+        for i, h in enumerate(self.models["hypotheses"]):
+            if h["model"] == name:
+                return i
+        raise InputError(
+            self.files["models"],
+            f"hypotheses[model={name}]",
+            "hypothesis entry missing",
+            "rerun `make models`",
+        )
+
+
+def _need(p: Path, stage: str) -> Path:
+    if not p.exists():
+        raise InputError(p, "", "input not found", f"run `make {stage}` first")
+    if p.stat().st_size == 0:
+        raise InputError(p, "", "input is empty", f"delete it and run `make {stage}` again")
+    return p
+
+
+def load_models_json(p: Path) -> dict:
+    """models.json parsed and checked against the contract, with the failing key named."""
+    _need(p, "models")
+    try:
+        raw = json.loads(p.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise InputError(
+            p,
+            f"line {e.lineno} column {e.colno}",
+            f"not valid JSON ({e.msg})",
+            "the file is damaged or truncated: run `make models` again",
+        ) from None
+    except UnicodeDecodeError:
+        raise InputError(p, "", "not UTF-8 text", "run `make models` again") from None
+    if not isinstance(raw, dict):
+        raise InputError(p, "top level", "expected a JSON object", "run `make models` again")
+    try:
+        _Models.model_validate(raw)
+    except ValidationError as e:
+        err = e.errors()[0]
+        where = ".".join(str(x) for x in err["loc"])
+        raise InputError(
+            p,
+            where,
+            f"does not match the models.json contract: {err['msg']}",
+            "run `make models` again",
+        ) from None
+    names = {e["name"] for e in raw["models"]}
+    for n in REQUIRED_MODELS:
+        if n not in names:
+            raise InputError(p, f"models[name={n}]", "model missing", "run `make models` again")
+    return raw
+
+
+def _csv(p: Path, stage: str, **kw) -> pd.DataFrame:
+    _need(p, stage)
+    try:
+        return pd.read_csv(p, **kw)
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as e:
+        raise InputError(p, "CSV", f"cannot parse ({e})", f"run `make {stage}` again") from None
+
+
+def load() -> Inputs:
+    root = config.root()
+    rep = config.reports_dir()
+    proc = config.processed_dir()
+    files = {
+        "models": rep / "models.json",
+        "meta": proc / "panel.sources.json",
+        "panel": proc / "panel.parquet",
+        "coded_periods": proc / "coded_periods.csv",
+        "four_cases": rep / "four_cases.csv",
+        "agreement": rep / "track_agreement.csv",
+        "disagreements": rep / "track_disagreements.csv",
+        "coverage": rep / "codebook_coverage.csv",
+        "paper_tables": root / "data" / "paper" / "nato_share_gdp.csv",
+        "citation": root / "CITATION.cff",
+    }
+    models = load_models_json(files["models"])
+    try:
+        meta = json.loads(_need(files["meta"], "panel").read_text())
+    except json.JSONDecodeError as e:
+        raise InputError(
+            files["meta"], f"line {e.lineno}", "not valid JSON", "run `make panel` again"
+        ) from None
+    _need(files["panel"], "panel")
+    try:
+        panel = pd.read_parquet(files["panel"])
+    except Exception as e:  # pyarrow raises several types for a damaged file
+        raise InputError(
+            files["panel"], "", f"cannot read ({type(e).__name__})", "run `make panel` again"
+        ) from None
+    cb_dir = root / "data" / "codebook"
+    codebook = {p.stem: yaml.safe_load(p.read_text()) for p in sorted(cb_dir.glob("*.yaml"))}
+    return Inputs(
+        models=models,
+        meta=meta,
+        panel=panel,
+        coded_periods=_csv(files["coded_periods"], "code", keep_default_na=True),
+        four_cases=_csv(files["four_cases"], "code", keep_default_na=False, dtype=str),
+        agreement=_csv(files["agreement"], "code"),
+        disagreements=_csv(files["disagreements"], "code"),
+        coverage=_csv(files["coverage"], "code"),
+        paper_tables=_csv(files["paper_tables"], "report"),
+        codebook=codebook,
+        manifest=load_manifest(),
+        citation=yaml.safe_load(_need(files["citation"], "report").read_text()),
+        root=root,
+        files=files,
+    )
