@@ -1,5 +1,9 @@
 """The `code` stage: codebook track + rules track -> coded_periods, coded_years, and the tables
 that check them (four_cases.csv = the paper's Tables 10-11; agreement; codebook coverage).
+
+coded_periods and coded_years are written as Parquet, CSV and Stata .dta (variable labels from
+config/dictionary.yaml), followed by the data dictionary of all shipped tables
+(data/processed/data_dictionary.{csv,md}).
 """
 
 from __future__ import annotations
@@ -8,9 +12,9 @@ import numpy as np
 import pandas as pd
 
 from analysis import config
-from analysis.coding import agreement, codebook, levels, rules
+from analysis.coding import agreement, codebook, dictionary, levels, rules
 from analysis.errors import InputError
-from analysis.io import write_csv, write_table
+from analysis.io import write_csv, write_dta, write_table, write_text
 
 IND = list(config.indicators())
 PAPER_CASES = ["POL", "DEU", "JPN", "PHL"]
@@ -208,9 +212,23 @@ def run() -> dict:
     years = _ints(years, [f"cb_{c}" for c in IND])
     agree = agreement.per_indicator(periods, list(rules.MEASURED))
     disagree = agreement.disagreements(periods, list(rules.MEASURED))
+    # Every column documented (config/dictionary.yaml) before anything is written, the panel's
+    # too, since the data dictionary written below describes it.
     out = config.processed_dir()
-    write_table(out / "coded_periods", periods)
-    write_table(out / "coded_years", years)
+    dictionary.check("panel", panel.columns, dictionary.panel_sources(out))
+    tables = {"coded_periods": periods, "coded_years": years}
+    for name, df in tables.items():
+        dictionary.check(name, df.columns)
+    for name, df in tables.items():
+        write_table(out / name, df)
+        write_dta(
+            out / f"{name}.dta",
+            df.rename(columns=dictionary.stata_names(name)),
+            dictionary.labels(name),
+        )
+    dd = dictionary.build(out)
+    write_csv(out / "data_dictionary.csv", dd)
+    write_text(out / "data_dictionary.md", dictionary.markdown(dd))
     rep = config.reports_dir()
     write_csv(rep / "four_cases.csv", four_cases(periods))
     write_csv(rep / "track_agreement.csv", agree)

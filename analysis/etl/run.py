@@ -1,28 +1,15 @@
-"""The `panel` stage: build, validate, write panel.{parquet,csv,dta} and panel.sources.json."""
+"""The `panel` stage: build, validate, write panel.{parquet,csv,dta} and panel.sources.json.
+
+Stata variable labels come from config/dictionary.yaml, which must document every column.
+"""
 
 from __future__ import annotations
 
 from analysis import config
+from analysis.coding import dictionary
 from analysis.etl import panel as panel_mod
 from analysis.etl import schema
 from analysis.io import write_csv, write_dta, write_json, write_parquet
-
-LABELS = {
-    "patron": "Patron (ISO3)",
-    "client": "Client (ISO3)",
-    "client_ccode": "Client COW code",
-    "client_name": "Client name",
-    "year": "Year",
-    "defense_pact": "Defence pact with patron (ATOP; accession)",
-    "milex_gdp": "Defence spending % GDP (NATO else SIPRI)",
-    "milex_gdp_source": "Source and edition of milex_gdp",
-    "milex_gdp_nato": "Defence spending % GDP, NATO table 3",
-    "milex_gdp_sipri": "Military expenditure % GDP, SIPRI",
-    "troops": "US active-duty troops assigned (DMDC, Sept. report)",
-    "us_tiv": "US major arms delivered, SIPRI TIV m",
-    "ideal_distance": "|UNGA ideal point client - patron| (Voeten 2025)",
-    "un_agree_us": "Share of UNGA roll calls voting as patron",
-}
 
 
 def run() -> dict:
@@ -33,9 +20,15 @@ def run() -> dict:
     )
     meta["rows"] = len(df)
     meta["clients"] = sorted(df.client.unique())
+    # Every column documented (config/dictionary.yaml) before anything is written.
+    dictionary.check("panel", df.columns, meta["columns"])
     out = config.processed_dir()
     write_parquet(out / "panel.parquet", df)
     write_csv(out / "panel.csv", df)
-    write_dta(out / "panel.dta", df, LABELS)
+    write_dta(
+        out / "panel.dta",
+        df.rename(columns=dictionary.stata_names("panel")),
+        dictionary.labels("panel"),
+    )
     write_json(out / "panel.sources.json", meta)
     return {"rows": len(df), "clients": df.client.nunique(), "years": meta["years"]}
