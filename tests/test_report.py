@@ -170,14 +170,23 @@ def test_numbers_in_the_text_are_links(soup):
 def test_publisher_and_paper_figures_side_by_side(reported):
     """Table 4: Poland 2019 is 1.98 in the paper (NATO 2022) and 1.986 in NATO's June 2024 table."""
     md = (reported / "reports" / "report.md").read_text()
-    row = next(line for line in md.splitlines() if line.startswith("| Table 4 (POL) | 2019"))
-    assert "[1.98](../data/paper/nato_share_gdp.csv#line=6&col=value)" in row
-    assert re.search(
-        r"\[1\.986\]\(\.\./data/raw/nato-2024/[^)]+sheet=TABLE3&row=\d+&year=2019\)", row
+    lines = md.splitlines()
+    head = next(x for x in lines if "POL paper" in x)
+    header = [c.strip() for c in head.strip("|").split("|")]
+
+    def year_row(y: int) -> dict[str, str]:
+        row = next(x for x in lines[lines.index(head) :] if re.match(rf"\|\s*{y}\s*\|", x))
+        return dict(zip(header, [c.strip() for c in row.strip("|").split("|")], strict=True))
+
+    got = year_row(2019)
+    assert got["POL paper"] == "[1.98](../data/paper/nato_share_gdp.csv#line=6&col=value)"
+    assert re.fullmatch(
+        r"\[1\.986\]\(\.\./data/raw/nato-2024/[^)]+sheet=TABLE3&row=\d+&year=2019\)",
+        got["POL nato-2024"],
     )
-    assert row.rstrip(" |").endswith("revised")
-    row = next(line for line in md.splitlines() if line.startswith("| Table 6 (DEU) | 2018"))
-    assert "same to 2 decimals" in row  # Germany 2018: 1.25 in both editions
+    assert got["POL revision"] == "revised"
+    got = year_row(2018)
+    assert got["DEU revision"] == "same to 2 decimals"  # Germany 2018: 1.25 in both editions
 
 
 def test_tables_10_11_match_the_paper(reported):

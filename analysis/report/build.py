@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import html
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -198,9 +199,23 @@ def _paper_disagreements(lk: Linker, period: str) -> Table:
     )
 
 
+def _md_toc(blocks: list[Block]) -> str:
+    """A contents list of the level-2 headings, with GitHub-style anchors."""
+    items = []
+    for x in blocks:
+        if isinstance(x, str) and x.startswith("## "):
+            title = x[3:].strip()
+            anchor = re.sub(r"[^\w\- ]", "", title.lower()).replace(" ", "-")
+            items.append(f"- [{title}](#{anchor})")
+    return "**Contents**\n\n" + "\n".join(items) + "\n"
+
+
 def render_markdown(blocks: list[Block]) -> str:
     out = []
     for x in blocks:
+        if x == "@@TOC@@":
+            out.append(_md_toc(blocks))
+            continue
         if isinstance(x, Table):
             out.append(to_markdown(x))
         elif isinstance(x, Figure):

@@ -66,43 +66,45 @@ def coverage_table(lk: Linker) -> Table:
 
 
 def tables_4_6(lk: Linker) -> Table:
-    """The paper's NATO figures (June 2022 edition) beside the edition the pipeline reads."""
+    """The paper's NATO figures (June 2022 edition) side by side with the edition the pipeline
+    reads, one column group per paper table, with revisions flagged."""
     pt = lk.inp.paper_tables
     src = lk.inp.meta["columns"]["milex_gdp_nato"]
-    rows = []
-    for i, r in pt.iterrows():
-        p = lk.inp.panel
-        cur = p[(p.client == r.client) & (p.year == r.year)]
-        v = None if cur.empty else cur.milex_gdp_nato.iloc[0]
-        est = None if cur.empty else cur.milex_gdp_nato_estimate.iloc[0]
-        if v is None or pd.isna(v):
-            flag = "not in this edition"
-        else:
-            # revised = the newer edition prints a different two-decimal figure than the paper quotes
-            flag = (
-                "revised" if f"{float(v):.2f}" != f"{float(r.value):.2f}" else "same to 2 decimals"
+    p = lk.inp.panel
+    years = sorted(pt.year.unique())
+    by_year: dict[int, dict[str, str]] = {int(y): {"year": str(y)} for y in years}
+    spanners: dict[str, list[str]] = {}
+    for (table, client), g in pt.groupby(["table", "client"], sort=True):
+        cols = [f"{client} paper", f"{client} {src['source_id']}", f"{client} revision"]
+        spanners[f"Table {table}: {client}"] = cols
+        for i, r in g.iterrows():
+            cur = p[(p.client == client) & (p.year == r.year)]
+            v = None if cur.empty else cur.milex_gdp_nato.iloc[0]
+            est = None if cur.empty else cur.milex_gdp_nato_estimate.iloc[0]
+            if v is None or pd.isna(v):
+                flag = "not in this edition"
+            else:
+                # revised = the newer edition prints a different two-decimal figure than the paper
+                same = f"{float(v):.2f}" == f"{float(r.value):.2f}"
+                flag = "same to 2 decimals" if same else "revised"
+            row = by_year[int(r.year)]
+            row[cols[0]] = lk.csv("../data/paper/nato_share_gdp.csv", pt, i, "value") + (
+                " e" if r.estimate else ""
             )
-        rows.append(
-            {
-                "table": f"Table {r.table} ({r.client})",
-                "year": str(r.year) + ("e" if r.estimate else ""),
-                "paper (NATO June 2022)": lk.csv(
-                    "../data/paper/nato_share_gdp.csv", pt, i, "value"
-                ),
-                f"{src['source_id']} ({src['edition']})": lk.raw(
-                    r.client, int(r.year), "milex_gdp_nato", 3
-                )
-                + ("e" if est == 1 else ""),
-                "revision": flag,
-            }
-        )
+            row[cols[1]] = lk.raw(client, int(r.year), "milex_gdp_nato", 3) + (
+                " e" if est == 1 else ""
+            )
+            row[cols[2]] = flag
     return Table(
         "tables_4_6",
-        "Tables 4 and 6: defence spending, % of GDP (NATO), paper vs the edition used",
-        pd.DataFrame(rows),
-        "'e' = estimate in that edition. 'revised' = the newer edition, rounded to the paper's two decimals, prints a different figure "
-        "(NATO revises past years as national accounts change). Paper figures are typed in "
-        "data/paper/nato_share_gdp.csv with the paper line they come from.",
+        f"Tables 4 and 6: defence spending, % of GDP (NATO): the paper (June 2022 edition) beside "
+        f"{src['source_id']} ({src['edition']})",
+        pd.DataFrame(list(by_year.values())),
+        "e = estimate in that edition. 'revised' = the newer edition, rounded to the paper's two decimals, "
+        "prints a different figure (NATO revises past years as national accounts change). Paper figures are "
+        "typed in data/paper/nato_share_gdp.csv with the paper line they come from; NATO figures link to the "
+        "row of the publisher's workbook.",
+        spanners=spanners,
     )
 
 

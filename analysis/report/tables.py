@@ -33,6 +33,7 @@ class Table:
     df: pd.DataFrame  # Markdown cells; the first column is the row label
     note: str = ""
     latex: bool = False  # also written to reports/tables/<key>.tex
+    spanners: dict[str, list[str]] | None = None  # column groups: label -> columns (HTML, LaTeX)
 
 
 def ordered_table(lk: Linker, names: list[str], key: str, title: str) -> Table:
@@ -122,6 +123,8 @@ def _gt(t: Table, df: pd.DataFrame) -> GT:
     g = g.tab_options(table_font_size="13px")
     if t.note:
         g = g.tab_source_note(t.note)
+    for label, cols in (t.spanners or {}).items():
+        g = g.tab_spanner(label=label, columns=cols)
     return g
 
 
