@@ -4,8 +4,8 @@ VENV    := .venv/.installed
 PROC    := data/processed
 STAMP   := data/raw/.fetched
 CORE    := analysis/__main__.py analysis/config.py analysis/errors.py analysis/io.py
-ETL_SRC := $(CORE) $(wildcard analysis/etl/*.py analysis/fetch/*.py)
-ETL_CFG := config/panel.yaml config/sources.yaml config/nato_editions.yaml config/country_overrides.csv config/ccode_overrides.csv
+ETL_SRC := $(CORE) $(wildcard analysis/etl/*.py analysis/fetch/*.py) analysis/coding/dictionary.py
+ETL_CFG := config/panel.yaml config/dictionary.yaml config/sources.yaml config/nato_editions.yaml config/country_overrides.csv config/ccode_overrides.csv
 COD_SRC := $(CORE) $(wildcard analysis/coding/*.py)
 MOD_SRC := $(CORE) $(wildcard analysis/models/*.py)
 REP_SRC := $(CORE) $(wildcard analysis/report/*.py)
@@ -38,7 +38,7 @@ validate-codebook: $(VENV) ## validate data/codebook/*.yaml
 	$(PY) -m analysis validate-codebook
 
 code: $(PROC)/coded_periods.parquet ## code the indicators (codebook + rules tracks)
-$(PROC)/coded_periods.parquet: $(PROC)/panel.parquet $(CODEBOOK) $(COD_SRC) config/rules.yaml
+$(PROC)/coded_periods.parquet: $(PROC)/panel.parquet $(CODEBOOK) $(COD_SRC) config/rules.yaml config/dictionary.yaml
 	$(PY) -m analysis code
 
 models: reports/models.json ## fit the models
@@ -72,4 +72,4 @@ format: $(VENV) ## apply ruff format and fixes
 	$(PY) -m ruff format analysis tests benchmarks
 
 clean: ## remove generated files (never the raw downloads' checksummed sources)
-	rm -rf $(PROC)/*.parquet $(PROC)/*.csv $(PROC)/*.dta $(PROC)/*.json reports/*.json reports/*.md reports/*.html reports/*.csv reports/model_data reports/tables reports/figures reports/render
+	rm -rf $(PROC)/*.parquet $(PROC)/*.csv $(PROC)/*.dta $(PROC)/*.json $(PROC)/*.md reports/*.json reports/*.md reports/*.html reports/*.csv reports/model_data reports/tables reports/figures reports/render
