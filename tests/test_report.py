@@ -305,3 +305,16 @@ def test_bad_models_json_gives_a_clear_error_and_no_partial_report(damaged, dama
     assert "models.json" in res.stderr and says in res.stderr
     assert "Traceback" not in res.stderr
     assert _report_hashes(damaged) == before  # the previous report is untouched
+
+
+@pytest.mark.skipif(
+    not (shutil.which("chromium") and shutil.which("pdftoppm")),
+    reason="make render needs Debian's chromium and poppler-utils",
+)
+def test_render_gives_one_png_per_page(reported):
+    res = run_cli(reported, "render")
+    assert res.returncode == 0, res.stderr
+    pages = sorted((reported / "reports" / "render").glob("page-*.png"))
+    assert len(pages) >= 10  # the report runs to a couple of dozen A4 landscape pages
+    for p in pages:
+        assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
