@@ -79,22 +79,58 @@ def section(lk: Linker) -> list[str]:
             f"{lk.hyp(INTER, 'cells', c, 'ci_high')})"
             for c in ("HH", "HL", "LH", "LL")
         )
+        vs = {x["verdict"] for x in h["verdicts"].values()}
+        rare = max(v["p_high"] for v in h["cells"].values()) < 0.2
+        words = (
+            "high guarantees are rare in the measured data, so P(high) is small in every cell"
+            if rare
+            else "P(high) by cell"
+        )
+        apart = (
+            " and the cells cannot be told apart with confidence" if vs == {"inconclusive"} else ""
+        )
         s.append(
-            f"In words: high guarantees are rare in the measured data, so P(high) is small in every cell ({cells}) "
-            "and the cells cannot be told apart with confidence. The BS x IE interaction is "
+            f"In words: {words} ({cells}){apart}. The BS x IE interaction is "
             f"{lk.hyp(INTER, 'interaction', 'coef', d=3)} (SE {lk.hyp(INTER, 'interaction', 'se', d=3)}, "
             f"p = {lk.hyp(INTER, 'interaction', 'p', d=-1)}): {_interaction_words(h['interaction'])}.\n"
         )
-    cb = inp.model("ologit_codebook")
-    s.append(
-        f"**Expert-coded dyad-periods.** The {lk.model('ologit_codebook', 'n', d=0)} codebook dyad-periods with "
-        f"every input known cannot carry an ordered model (`ologit_codebook`: {cb['status']}; "
-        + "; ".join(cb.get("problems", []) or ["estimated"])
-        + "): almost every ally-period gets a high guarantee. Without a model, the paper's 2x2 prediction "
-        "matches the codebook's level in " + _prediction(lk) + ".\n"
-    )
+    s.append(_codebook_words(lk))
     s.append(_bottom_line(lk, m, h))
     return s
+
+
+def _codebook_words(lk: Linker) -> str:
+    """What the expert-coded sample allows: a model if it could be estimated, else why not."""
+    name = "ologit_codebook"
+    cb = lk.inp.model(name)
+    cp = lk.inp.coded_periods
+    levels = cp[cp.track == "codebook"].guarantee.dropna()
+    one_sided = len(levels) > 0 and (levels == "high").mean() > 0.8
+    head = f"**Expert-coded dyad-periods.** On the {lk.model(name, 'n', d=0)} codebook dyad-periods with every input known, "
+    if cb["status"] == "ok":
+        text = (
+            head
+            + f"`{name}` gives burden sharing an odds ratio of {lk.or_ci(name, 'bs_high')} and "
+            f"interest exchange {lk.or_ci(name, 'ie_high')}."
+        )
+    else:
+        text = (
+            head
+            + f"the ordered model cannot be interpreted (`{name}`: {cb['status']}; "
+            + "; ".join(cb.get("problems", []) or ["no detail"])
+            + ")"
+            + (
+                ": most ally-periods are coded 'high' (see the guarantee grid in section 6)."
+                if one_sided
+                else "."
+            )
+        )
+    return (
+        text
+        + " Without a model, the paper's 2x2 prediction matches the codebook's level in "
+        + _prediction(lk)
+        + ".\n"
+    )
 
 
 def _interaction_words(it: dict) -> str:
