@@ -18,12 +18,9 @@ from matplotlib.colors import BoundaryNorm, ListedColormap  # noqa: E402
 
 META = {"Software": None}
 LEVELS = ["low", "limited", "high"]
-CELL_LABEL = {
-    "LL": "BS low, IE low\n(H2)",
-    "HL": "BS high, IE low\n(H3)",
-    "LH": "BS low, IE high\n(H3)",
-    "HH": "BS high, IE high\n(H1)",
-}
+
+
+SHORT_LABEL = {"LL": "LL\n(H2)", "HL": "HL\n(H3)", "LH": "LH\n(H3)", "HH": "HH\n(H1)"}
 
 
 def _png(fig) -> bytes:
@@ -54,13 +51,15 @@ def odds_ratios(rows: list[tuple[str, float, float, float]]) -> bytes:
 def cell_levels(h: dict) -> bytes:
     """P(each guarantee level) in the four BS x IE cells, with cluster-bootstrap 95 % CIs."""
     order = ["LL", "HL", "LH", "HH"]
-    fig, axes = plt.subplots(1, 3, figsize=(10, 3.4), sharey=False)
+    fig, axes = plt.subplots(1, 3, figsize=(10, 3.8), sharey=False, layout="constrained")
     for ax, lev, col in zip(axes, LEVELS, ["C3", "C1", "C2"], strict=True):
         for i, c in enumerate(order):
             v = h["cells"][c]["levels"][lev]
             ax.plot([i, i], [v["ci_low"], v["ci_high"]], color="0.3")
             ax.plot([i], [v["p"]], "o", color=col)
-        ax.set_xticks(range(4), [CELL_LABEL[c] for c in order], fontsize=7)
+        ax.set_xticks(range(4), [SHORT_LABEL[c] for c in order], fontsize=8)
+        ax.set_xlim(-0.5, 3.5)
+        ax.set_xlabel("cell: burden sharing, interest exchange\n(H = high, L = low)", fontsize=8)
         ax.set_title(f"P({lev})", fontsize=10)
         ax.set_ylim(0, 1 if lev != "high" else max(0.2, ax.get_ylim()[1]))
     axes[0].set_ylabel("predicted probability")
