@@ -104,6 +104,7 @@ def tables_4_6(lk: Linker) -> Table:
         "prints a different figure (NATO revises past years as national accounts change). Paper figures are "
         "typed in data/paper/nato_share_gdp.csv with the paper line they come from; NATO figures link to the "
         "row of the publisher's workbook.",
+        latex=True,
         spanners=spanners,
     )
 
@@ -135,6 +136,7 @@ def tables_10_11(lk: Linker, period: str) -> Table:
         "codebook entry (with its evidence); levels link to data/processed/coded_periods.csv, where the "
         "paper's rules (config/rules.yaml) turn codes into levels. tests/test_coding_levels.py checks "
         "these against the paper's printed tables cell by cell.",
+        latex=True,
     )
 
 
@@ -157,6 +159,7 @@ def agreement_table(lk: Linker) -> Table:
         "Two coding tracks: codebook vs rules on measured data, per indicator",
         pd.DataFrame(rows),
         "Every disagreement is listed in reports/track_disagreements.csv.",
+        latex=True,
     )
 
 

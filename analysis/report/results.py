@@ -82,6 +82,7 @@ def levels_table(lk: Linker, name: str) -> Table:
         pd.DataFrame(rows),
         "Other regressors at their observed values (average over the sample); percentile CIs from the "
         "seeded cluster bootstrap (models.json: hypotheses[].bootstrap).",
+        latex=True,
     )
 
 
@@ -117,6 +118,7 @@ def robustness_table(lk: Linker) -> Table:
         pd.DataFrame(rows),
         "Coefficients on the log-odds (probit: latent) scale. A status other than 'ok' means the model is "
         "reported, not interpreted.",
+        latex=True,
     )
 
 
