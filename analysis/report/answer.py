@@ -10,6 +10,11 @@ HYP_TEXT = {
     "H2": "an ally low on both (LL) is the least likely",
     "H3": "an ally high on only one (HL, LH) lies in between",
 }
+STATE_WORDS = {
+    "holds": "holds",
+    "contradicted": "contradicted",
+    "unclear": "CI includes 0",
+}
 MAIN = "ologit_years"
 INTER = "ologit_years_interaction"
 
@@ -21,7 +26,7 @@ def _diffs(lk: Linker, name: str, h: str, verdicts: dict) -> str:
         parts.append(
             f"{d['difference']} = {lk.hyp(name, *base, 'estimate')} "
             f"(95 % CI {lk.hyp(name, *base, 'ci_low')} to {lk.hyp(name, *base, 'ci_high')}; "
-            f"{d['state']})"
+            f"{STATE_WORDS.get(d['state'], d['state'])})"
         )
     return "; ".join(parts)
 
