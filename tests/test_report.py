@@ -318,3 +318,26 @@ def test_render_gives_one_png_per_page(reported):
     assert len(pages) >= 10  # the report runs to a couple of dozen A4 landscape pages
     for p in pages:
         assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.skipif(not shutil.which("pdflatex"), reason="needs a TeX installation")
+def test_latex_tables_compile(reported, tmp_path):
+    """Every reports/tables/*.tex compiles in a plain article with booktabs and caption."""
+    import subprocess
+
+    tables = sorted((reported / "reports" / "tables").glob("*.tex"))
+    body = "\n".join(f"\\input{{{t}}}\n\\clearpage" for t in tables)
+    doc = (
+        "\\documentclass{article}\n\\usepackage[a4paper,landscape,margin=1.5cm]{geometry}\n"
+        f"\\usepackage{{booktabs,caption}}\n\\begin{{document}}\n{body}\n\\end{{document}}\n"
+    )
+    (tmp_path / "t.tex").write_text(doc)
+    res = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "t.tex"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert res.returncode == 0, res.stdout[-2000:]
+    assert (tmp_path / "t.pdf").stat().st_size > 0
