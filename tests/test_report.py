@@ -203,7 +203,9 @@ def test_tables_10_11_match_the_paper(reported):
         assert got == levels, (k, got)
 
 
-def test_html_is_self_contained_with_toc_and_figures(soup):
+def test_html_is_self_contained_with_toc_and_figures(reported, soup):
+    text = (reported / "reports" / "report.html").read_text()
+    assert str(reported) not in text  # no machine-specific path: links are relative
     assert soup.find(class_="toc") is not None
     toc_links = [a["href"] for a in soup.find(class_="toc").find_all("a")]
     assert len(toc_links) >= 12
