@@ -45,7 +45,7 @@ def test_sipri_share_of_gdp_in_percent(panel):
     assert cell(panel, "JPN", 2017, "milex_gdp_sipri") == pytest.approx(0.91, abs=5e-3)
     assert cell(panel, "KOR", 2024, "milex_gdp_sipri") == pytest.approx(2.56, abs=5e-3)
     assert cell(panel, "PHL", 2017, "milex_gdp_sipri") == pytest.approx(1.17, abs=5e-3)
-    assert cell(panel, "JPN", 2017, "milex_gdp_source") == "sipri-2025"
+    assert cell(panel, "JPN", 2017, "milex_gdp_source") == "sipri-milex-2025"
 
 
 def test_sipri_markers_become_na_with_reason(panel):

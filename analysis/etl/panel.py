@@ -180,17 +180,18 @@ def add_sipri_milex(panel: pd.DataFrame, df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def combine_milex(panel: pd.DataFrame) -> pd.DataFrame:
-    """NATO's figure where the client is in the NATO table, else SIPRI's; the source says which."""
+def combine_milex(panel: pd.DataFrame, nato_id: str, sipri_id: str) -> pd.DataFrame:
+    """NATO's figure where the client is in the NATO table, else SIPRI's; milex_gdp_source names
+    the source id (config/sources.yaml) each value came from."""
     nato_ok = panel.milex_gdp_nato.notna()
     panel["milex_gdp"] = panel.milex_gdp_nato.where(nato_ok, panel.milex_gdp_sipri)
     panel["milex_gdp_source"] = np.where(
         nato_ok,
         panel.milex_gdp_nato_edition,
-        np.where(panel.milex_gdp_sipri.notna(), "sipri-2025", None),
+        np.where(panel.milex_gdp_sipri.notna(), sipri_id, None),
     )
     SOURCES["milex_gdp"] = {
-        "source_id": "nato-2024 | sipri-milex-2025",
+        "source_id": f"{nato_id} | {sipri_id}",
         "rule": "NATO TABLE3 where the client is in it, else SIPRI share of GDP x 100; see milex_gdp_source",
     }
     return panel
@@ -339,8 +340,9 @@ def build() -> tuple[pd.DataFrame, dict]:
     pc = int(cfg["patron_ccode"])
     atop = alliances.load_atop(raw_path("atop-5.1"), pc)
     states = alliances.load_states(raw_path("cow-states-2016"))
-    nato_df = nato.load("nato-2024")
-    sipri = sipri_milex.load("sipri-milex-2025")
+    nato_id, sipri_id = "nato-2024", "sipri-milex-2025"
+    nato_df = nato.load(nato_id)
+    sipri = sipri_milex.load(sipri_id)
     end = cfg["years"]["end"]
     end_year = latest_year(sipri, cfg["patron"]) if end == "latest" else int(end)
     tiv, deals = sipri_tiv.load("sipri-tiv-2024")
@@ -358,7 +360,7 @@ def build() -> tuple[pd.DataFrame, dict]:
     p = add_alliances(p, atop, cfg)
     p = add_nato(p, nato_df)
     p = add_sipri_milex(p, sipri)
-    p = combine_milex(p)
+    p = combine_milex(p, nato_id, sipri_id)
     p = add_troops(p, tr, cfg["troops"]["rule"])
     p = add_tiv(p, tiv, deals)
     p = add_unga(p, ideal, agree, col)
