@@ -44,6 +44,28 @@ def atomic_write(path: Path, writer: Callable[[Path], None]) -> None:
         raise
 
 
+def write_files_together(files: dict[Path, bytes]) -> None:
+    """Several outputs as one unit (a report and its tables and figures): every file goes to a
+    temporary name first and all are renamed only once every write succeeded, so a failure
+    leaves the previous set untouched rather than a partial one."""
+    tmps: list[tuple[str, Path]] = []
+    try:
+        for path, data in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            tmps.append((tmp, path))
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.chmod(tmp, 0o644)
+    except BaseException:
+        for tmp, _ in tmps:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+        raise
+    for tmp, path in tmps:
+        os.replace(tmp, path)
+
+
 def write_text(path: Path, text: str) -> None:
     atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
 

@@ -81,15 +81,20 @@ def coded(built) -> Path:
     return built
 
 
+def edit_yaml(root: Path, name: str, edit) -> None:
+    """Change config/<name>.yaml of a test root in place: edit(cfg) mutates the parsed dict."""
+    import yaml
+
+    p = root / "config" / f"{name}.yaml"
+    cfg = yaml.safe_load(p.read_text())
+    edit(cfg)
+    p.write_text(yaml.safe_dump(cfg, sort_keys=False))
+
+
 @pytest.fixture(scope="session")
 def modelled(coded) -> Path:
     """The session root after the models stage, with the bootstrap shortened to B = 49."""
-    import yaml
-
-    cfg_path = coded / "config" / "models.yaml"
-    cfg = yaml.safe_load(cfg_path.read_text())
-    cfg["bootstrap"]["B"] = 49
-    cfg_path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    edit_yaml(coded, "models", lambda c: c["bootstrap"].update(B=49))
     res = run_cli(coded, "models")
     assert res.returncode == 0, res.stderr
     return coded

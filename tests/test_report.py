@@ -23,7 +23,7 @@ import yaml
 from bs4 import BeautifulSoup
 
 from analysis.io import sha256
-from tests.conftest import make_root, need_raw, run_cli
+from tests.conftest import edit_yaml, make_root, need_raw, run_cli
 
 NUM = re.compile(r"^-?\d+(\.\d+)?(e[-+]\d+)?$")
 pytestmark = pytest.mark.slow
@@ -134,13 +134,15 @@ def test_report_builds_from_a_small_pipeline(built, tmp_path):
     clients = set(pd.read_parquet(built / "data" / "processed" / "panel.parquet").client)
     keep = {"POL", "DEU", "JPN", "PHL", "EST", "LVA", "LTU", "FRA", "GBR", "ITA"}
     keep |= {"KOR", "AUS", "CAN", "NOR", "TUR", "GRC", "ESP", "NLD", "DNK", "HUN"}
-    cfg = yaml.safe_load((root / "config" / "panel.yaml").read_text())
-    cfg["years"]["start"] = 2008
-    cfg["clients"]["exclude"] = sorted(clients - keep)
-    (root / "config" / "panel.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
-    m = yaml.safe_load((root / "config" / "models.yaml").read_text())
-    m["bootstrap"]["B"] = 19
-    (root / "config" / "models.yaml").write_text(yaml.safe_dump(m, sort_keys=False))
+    edit_yaml(
+        root,
+        "panel",
+        lambda c: (
+            c["years"].update(start=2008),
+            c["clients"].update(exclude=sorted(clients - keep)),
+        ),
+    )
+    edit_yaml(root, "models", lambda c: c["bootstrap"].update(B=19))
     for stage in ("panel", "code", "models", "report"):
         res = run_cli(root, stage)
         assert res.returncode == 0, (stage, res.stderr)

@@ -79,7 +79,14 @@ def _contract() -> dict:
         ],
         "hypotheses": [],
         "diagnostics": {},
-        "robustness": {},
+        "robustness": {
+            "ie_threshold_4": "ologit_codebook_ie4",
+            "sg1_rules": ["ologit_years_sg1_00"],
+            "probit": "oprobit_years",
+            "paper_cases_dropped_codebook": "ologit_codebook_no_paper_cases",
+            "paper_cases_dropped_years": "ologit_years_no_paper_cases",
+            "leave_one_ally_out": {},
+        },
     }
 
 
@@ -93,6 +100,7 @@ def test_models_json_contract_accepts_a_minimal_file(tmp_path):
     "mutate, where",
     [
         (lambda d: d.pop("robustness"), "robustness"),
+        (lambda d: d["robustness"].pop("leave_one_ally_out"), "robustness.leave_one_ally_out"),
         (lambda d: d["models"][1].pop("n"), "models.1.n"),
         (lambda d: d["models"].pop(2), "models[name=ologit_codebook]"),
         (lambda d: d["models"][0].update(n="many"), "models.0.n"),

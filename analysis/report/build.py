@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import base64
 import html
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +18,7 @@ import markdown
 import pandas as pd
 
 from analysis import config
-from analysis.io import sha256
+from analysis.io import sha256, write_files_together
 from analysis.report import answer, closing, figures, paper, results
 from analysis.report.inputs import Inputs, load
 from analysis.report.prov import Linker
@@ -123,13 +121,12 @@ def _blocks(inp: Inputs) -> tuple[list[Block], pd.DataFrame]:
             figures.odds_ratios(results.odds_rows(lk)),
         )
     )
-    years = pd.read_csv(config.processed_dir() / "coded_years.csv")
     b.append(
         Figure(
             "guarantee_grid",
             "Guarantee level by ally: the codebook's level per administration (left) and the measured level by "
             "year (right); grey = unknown (data/processed/coded_periods.csv, coded_years.csv).",
-            figures.guarantee_grid(inp.coded_periods, years, period_ids),
+            figures.guarantee_grid(inp.coded_periods, inp.coded_years, period_ids),
         )
     )
 
@@ -259,25 +256,6 @@ def render_html(blocks: list[Block]) -> str:
     )
 
 
-def _write_all(files: dict[Path, bytes]) -> None:
-    """Write every file to a temporary name first, then rename them all: no partial report."""
-    tmps: list[tuple[str, Path]] = []
-    try:
-        for path, data in files.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.chmod(tmp, 0o644)
-            tmps.append((tmp, path))
-    except BaseException:
-        for tmp, _ in tmps:
-            os.remove(tmp)
-        raise
-    for tmp, path in tmps:
-        os.replace(tmp, path)
-
-
 def build(inp: Inputs) -> dict[Path, bytes]:
     rep = config.reports_dir()
     blocks, q = _blocks(inp)
@@ -296,5 +274,5 @@ def build(inp: Inputs) -> dict[Path, bytes]:
 
 def run() -> dict:
     files = build(load())
-    _write_all(files)
+    write_files_together(files)
     return {"report": "reports/report.html", "files": len(files)}

@@ -15,14 +15,9 @@ EXPORTS = [
 
 
 def limitations(lk: Linker) -> list[str]:
-    inp = lk.inp
     atop = lk.meta("domains", "defense_pact_atop_last")
     pol = [lk.raw("POL", y, "troops", 0) for y in (2017, 2018, 2019, 2020)]
-    ie_last = inp.meta["coverage"].get("un_agree_us")
-    un = (
-        f"UN roll-call agreement ends in {lk.meta('coverage', 'un_agree_us', 1)}" if ie_last else ""
-    )
-    revised = (inp.paper_tables.shape[0], "Tables 4 and 6 above")
+    un_last = lk.meta("coverage", "un_agree_us", 1)
     return [
         "## 9. Limitations, stated plainly\n",
         "- **DMDC troop counts miss rotational forces.** The troop series counts US personnel *assigned* to a "
@@ -36,8 +31,8 @@ def limitations(lk: Linker) -> list[str]:
         f"- **ATOP ends in {atop}.** Later years of `defense_pact` come only from NATO accession dates or a pact "
         f"in force in {atop} carried forward (flagged in `defense_pact_source`).",
         "- **NATO revises past years.** The pipeline reads one edition (see the sources table); the paper "
-        f"quotes an older one, and {revised[1]} flag where the figures moved. Quote the edition with any figure.",
-        f"- **UN voting data end early.** {un}, so measured interest exchange is unknown afterwards and the "
+        "quotes an older one, and Tables 4 and 6 above flag where the figures moved. Quote the edition with any figure.",
+        f"- **UN voting data end early.** UN roll-call agreement ends in {un_last}, so measured interest exchange is unknown afterwards and the "
         "dyad-year ordered models stop there.",
         "- **Measured guarantee is rarely 'high'.** It needs SG1, SG1L and SG5 together, so P(high) is small in "
         "every cell and H1-H3 are hard to tell apart.",

@@ -35,6 +35,18 @@ class _Hypothesis(BaseModel):
     verdicts: dict
 
 
+class _Robustness(BaseModel):
+    """The robustness entries the report reads (model names and the leave-one-out summary)."""
+
+    model_config = ConfigDict(extra="allow")
+    ie_threshold_4: str
+    sg1_rules: list[str]
+    probit: str
+    paper_cases_dropped_codebook: str
+    paper_cases_dropped_years: str
+    leave_one_ally_out: dict
+
+
 class _Models(BaseModel):
     """The part of the models.json contract the report relies on."""
 
@@ -43,7 +55,7 @@ class _Models(BaseModel):
     models: list[_Entry]
     hypotheses: list[_Hypothesis]
     diagnostics: dict
-    robustness: dict
+    robustness: _Robustness
 
 
 REQUIRED_MODELS = ("ologit_years", "ologit_years_interaction", "ologit_codebook")
@@ -57,6 +69,7 @@ class Inputs:
     meta: dict
     panel: pd.DataFrame
     coded_periods: pd.DataFrame
+    coded_years: pd.DataFrame
     four_cases: pd.DataFrame
     agreement: pd.DataFrame
     disagreements: pd.DataFrame
@@ -141,6 +154,15 @@ def _csv(p: Path, stage: str, **kw) -> pd.DataFrame:
         raise InputError(p, "CSV", f"cannot parse ({e})", f"run `make {stage}` again") from None
 
 
+def _yaml(p: Path) -> dict:
+    try:
+        return yaml.safe_load(p.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        raise InputError(
+            p, "YAML", f"cannot parse ({e})", "fix the file: `make validate-codebook`"
+        ) from None
+
+
 def load() -> Inputs:
     root = config.root()
     rep = config.reports_dir()
@@ -150,6 +172,7 @@ def load() -> Inputs:
         "meta": proc / "panel.sources.json",
         "panel": proc / "panel.parquet",
         "coded_periods": proc / "coded_periods.csv",
+        "coded_years": proc / "coded_years.csv",
         "four_cases": rep / "four_cases.csv",
         "agreement": rep / "track_agreement.csv",
         "disagreements": rep / "track_disagreements.csv",
@@ -171,13 +194,13 @@ def load() -> Inputs:
         raise InputError(
             files["panel"], "", f"cannot read ({type(e).__name__})", "run `make panel` again"
         ) from None
-    cb_dir = root / "data" / "codebook"
-    codebook = {p.stem: yaml.safe_load(p.read_text()) for p in sorted(cb_dir.glob("*.yaml"))}
+    codebook = {p.stem: _yaml(p) for p in sorted((root / "data" / "codebook").glob("*.yaml"))}
     return Inputs(
         models=models,
         meta=meta,
         panel=panel,
         coded_periods=_csv(files["coded_periods"], "code", keep_default_na=True),
+        coded_years=_csv(files["coded_years"], "code"),
         four_cases=_csv(files["four_cases"], "code", keep_default_na=False, dtype=str),
         agreement=_csv(files["agreement"], "code"),
         disagreements=_csv(files["disagreements"], "code"),
@@ -185,7 +208,7 @@ def load() -> Inputs:
         paper_tables=_csv(files["paper_tables"], "report"),
         codebook=codebook,
         manifest=load_manifest(),
-        citation=yaml.safe_load(_need(files["citation"], "report").read_text()),
+        citation=_yaml(_need(files["citation"], "report")),
         root=root,
         files=files,
     )

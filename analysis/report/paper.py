@@ -204,7 +204,8 @@ def quality(lk: Linker) -> pd.DataFrame:
             for v in p.values():
                 if isinstance(v, dict) and "evidence" in v:
                     for e in v["evidence"] or []:
-                        n[e.get("kind", "web")] = n.get(e.get("kind", "web"), 0) + 1
+                        kind = e.get("kind", "web")
+                        n[kind] = n.get(kind, 0) + 1
         kinds[stem] = n
     ev = pd.DataFrame(kinds).T.reindex(out.index).fillna(0).astype(int)
     return out.join(ev).reset_index().rename(columns={"index": "dyad"})

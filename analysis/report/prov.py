@@ -121,8 +121,7 @@ class Linker:
     # ---------------------------------------------------------------- codebook
     def code(self, client: str, period: str, indicator: str) -> str:
         """An indicator code (1, 0 or '?' for unknown) linked to its codebook entry."""
-        stem = f"{self.inp.models['config'].get('patron', 'USA')}-{client}"
-        stem = next((k for k in self.inp.codebook if k.endswith(f"-{client}")), stem)
+        stem = f"{self.inp.meta['patron']}-{client}"  # data/codebook/<patron>-<client>.yaml
         doc = self.inp.codebook[stem]
         i = next(j for j, p in enumerate(doc["periods"]) if p["id"] == period)
         v = doc["periods"][i][indicator]["code"]
