@@ -65,11 +65,28 @@ def panel() -> None:
 @app.command("validate-codebook")
 def validate_codebook(
     paths: Annotated[list[Path] | None, typer.Argument(help="YAML files (default: all)")] = None,
+    every: Annotated[bool, typer.Option("--all", help="list every problem, not the first")] = False,
 ) -> None:
     """Validate codebook YAML files against the schema."""
     from analysis.coding.codebook import validate_files
 
-    _run(validate_files, paths)
+    _run(validate_files, paths, every)
+
+
+@app.command("draw-double-coding")
+def draw_double_coding() -> None:
+    """Draw the seeded, stratified double-coding sample (config/reliability.yaml)."""
+    from analysis.coding.sampling import write_double_coding_sample
+
+    _run(write_double_coding_sample)
+
+
+@app.command("host-quality")
+def host_quality(urls: Annotated[list[str], typer.Argument(help="web evidence URLs")]) -> None:
+    """Print the source_quality config/source_hosts.yaml gives each URL's host."""
+    from analysis.coding.hosts import quality
+
+    _run(lambda: "\n".join(f"{quality(u)}\t{u}" for u in urls))
 
 
 @app.command()

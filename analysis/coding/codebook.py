@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from analysis import config
+from analysis.coding import hosts
 from analysis.errors import InputError
 
 INDICATORS = config.indicators()
@@ -57,8 +58,22 @@ class _Evidence(BaseModel):
     when: str
     verified: bool
     note: str | None = None
+    retrospective: bool = False
+    retrospective_reason: str | None = None
 
     _when = field_validator("when", mode="before")(lambda cls, v: _check_date(v))
+
+    @model_validator(mode="after")
+    def _retro_reason(self) -> _Evidence:
+        if self.retrospective and not (self.retrospective_reason or "").strip():
+            raise ValueError(
+                "retrospective: true needs a retrospective_reason (why an item dated outside "
+                "the period is evidence for it)"
+            )
+        return self
+
+
+PLACEHOLDER_TITLE = re.compile(r"^\s*\[.*\]\s*$|title not shown", re.IGNORECASE)
 
 
 class WebEvidence(_Evidence):
@@ -67,10 +82,32 @@ class WebEvidence(_Evidence):
     publisher: str = Field(min_length=1)
     date: str | None = None
     url: HttpUrl
+    source_quality: Literal["official", "reputable", "weak"]
 
     _date = field_validator("date", mode="before")(
         lambda cls, v: None if v is None else _check_date(v)
     )
+
+    @field_validator("title")
+    @classmethod
+    def _real_title(cls, v: str) -> str:
+        if PLACEHOLDER_TITLE.search(v):
+            raise ValueError(
+                f"placeholder title {v!r}: give the page's real title (its headline if the "
+                "stored text shows no title)"
+            )
+        return v
+
+    @model_validator(mode="after")
+    def _quality_from_host_list(self) -> WebEvidence:
+        want = hosts.quality(str(self.url))
+        if self.source_quality != want:
+            raise ValueError(
+                f"source_quality {self.source_quality!r} but config/source_hosts.yaml classes "
+                f"{self.url.host!r} as {want!r}; write {want!r} (or change the host list in a "
+                "commit of its own)"
+            )
+        return self
 
 
 class PaperEvidence(_Evidence):
@@ -99,17 +136,33 @@ Evidence = Annotated[WebEvidence | PaperEvidence | PanelEvidence, Field(discrimi
 
 
 class Indicator(BaseModel):
+    """One indicator for one period: the coder's grade; the paper's code is derived from it."""
+
     model_config = ConfigDict(extra="forbid")
-    code: Literal[0, 1] | None
+    grade: Literal[-1, 0, 1] | None
     confidence: Literal["high", "medium", "low"]
     note: str = Field(min_length=1)
     evidence: list[Evidence] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _evidence_for_codes(self) -> Indicator:
-        if self.code is not None and not self.evidence:
+    def _evidence_for_grades(self) -> Indicator:
+        if self.grade is not None and not self.evidence:
             raise ValueError(
-                "a code (1 or 0) needs at least one evidence item; use code: null if there is none"
+                "a grade (-1, 0 or 1) needs at least one evidence item; "
+                "use grade: null if there is none"
+            )
+        web = [e for e in self.evidence if e.kind == "web"]
+        other = [e for e in self.evidence if e.kind != "web"]
+        if (
+            self.grade is not None
+            and web
+            and not other
+            and all(e.source_quality == "weak" for e in web)
+            and self.confidence != "low"
+        ):
+            raise ValueError(
+                f"the grade rests only on weak-host web items, so confidence must be 'low' "
+                f"(it is {self.confidence!r}); or cite an official or reputable source"
             )
         return self
 
@@ -143,8 +196,66 @@ class Period(BaseModel):
             raise ValueError(f"end {self.end} is not after start {self.start}")
         return self
 
+    def grades(self) -> dict[str, int | None]:
+        return {k: getattr(self, k).grade for k in INDICATORS}
+
     def codes(self) -> dict[str, int | None]:
-        return {k: getattr(self, k).code for k in INDICATORS}
+        """The paper's binary codes, derived from the grades by config/rules.yaml grade_cuts."""
+        cuts = grade_cuts()
+        return {k: code_from_grade(g, cuts[k]) for k, g in self.grades().items()}
+
+
+def grade_cuts() -> dict[str, int]:
+    """config/rules.yaml grade_cuts: the lowest grade at which each indicator's code is 1."""
+    cfg = config.load_yaml("rules")
+    cuts = cfg.get("grade_cuts")
+    where = config.config_dir() / "rules.yaml"
+    if not isinstance(cuts, dict) or set(cuts) != set(INDICATORS):
+        raise InputError(
+            where,
+            "grade_cuts",
+            f"expected one cut for each of {', '.join(INDICATORS)}",
+            "restore grade_cuts from the repository (docs/coding_guide.md section 3)",
+        )
+    for k, v in cuts.items():
+        if v not in (0, 1):
+            raise InputError(
+                where,
+                f"grade_cuts.{k}",
+                f"cut {v!r} is not allowed; allowed: 0 (routine or above is met) or 1 "
+                "(only above routine is met)",
+                "see docs/coding_guide.md section 3",
+            )
+    return dict(cuts)
+
+
+def code_from_grade(grade: int | None, cut: int) -> int | None:
+    """The paper's binary code: 1 when the grade reaches the cut, None when unknown."""
+    if grade is None:
+        return None
+    return int(grade >= cut)
+
+
+def _year_span(when: str) -> tuple[dt.date, dt.date]:
+    parts = [int(p) for p in when.split("-")]
+    if len(parts) == 1:
+        return dt.date(parts[0], 1, 1), dt.date(parts[0], 12, 31)
+    if len(parts) == 2:
+        nxt = dt.date(parts[0] + parts[1] // 12, parts[1] % 12 + 1, 1)
+        return dt.date(parts[0], parts[1], 1), nxt - dt.timedelta(days=1)
+    d = dt.date(*parts)
+    return d, d
+
+
+def when_problems(period: Period) -> list[tuple[str, int, str]]:
+    """Evidence dated outside its period and not marked retrospective: (indicator, index, when)."""
+    out = []
+    for k in INDICATORS:
+        for i, e in enumerate(getattr(period, k).evidence):
+            lo, hi = _year_span(e.when)
+            if (hi < period.start or lo > period.end) and not e.retrospective:
+                out.append((k, i, e.when))
+    return out
 
 
 class Dyad(BaseModel):
@@ -188,6 +299,37 @@ def _path(loc: tuple, raw: dict) -> str:
             out += f"{'.' if out else ''}{part}"
         i += 1
     return out
+
+
+def read_raw(path: Path) -> dict:
+    """The YAML of a codebook file, unvalidated (clear error if unreadable)."""
+    path = Path(path)
+    if not path.exists() or path.stat().st_size == 0:
+        raise InputError(
+            path,
+            "",
+            "file missing or empty",
+            "write the dyad's codebook (see docs/adding_a_dyad.md)",
+        )
+    try:
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_NoDates)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1} column {mark.column + 1}" if mark else "YAML"
+        raise InputError(
+            path,
+            where,
+            f"malformed YAML: {getattr(exc, 'problem', exc)}",
+            "fix the YAML syntax (indentation, quotes around text containing ': ')",
+        ) from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("periods"), list):
+        raise InputError(
+            path,
+            "top level",
+            "expected a mapping with patron, client, client_name, periods",
+            "see docs/codebook_format.md",
+        )
+    return raw
 
 
 def load_file(path: Path) -> Dyad:
@@ -239,6 +381,17 @@ def load_file(path: Path) -> Dyad:
             "duplicated period id",
             "each period id may appear once per dyad",
         )
+    for p in dyad.periods:
+        bad = when_problems(p)
+        if bad:
+            k, i, when = bad[0]
+            more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+            raise InputError(
+                path,
+                f"periods[{p.id}].{k}.evidence[{i}].when",
+                f"dated {when}, outside the period {p.start}..{p.end}{more}",
+                "fix the date, or mark the item retrospective: true with a retrospective_reason",
+            )
     expected = f"{dyad.patron}-{dyad.client}.yaml"
     if path.name != expected:
         raise InputError(
@@ -250,13 +403,39 @@ def load_file(path: Path) -> Dyad:
     return dyad
 
 
+def problems(path: Path) -> list[str]:
+    """Every schema problem of one codebook file, one line each (for coders fixing a file)."""
+    path = Path(path)
+    try:
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_NoDates)
+        dyad = Dyad(**raw)
+    except ValidationError as exc:
+        return [
+            f"{_path(e['loc'], raw)}: {e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors()
+        ]
+    except (yaml.YAMLError, TypeError, OSError) as exc:
+        return [f"cannot read: {exc}"]
+    out = []
+    for p in dyad.periods:
+        out += [
+            f"periods[{p.id}].{k}.evidence[{i}].when: dated {w}, outside {p.start}..{p.end} "
+            "(fix it or mark retrospective: true with a retrospective_reason)"
+            for k, i, w in when_problems(p)
+        ]
+    return out
+
+
 def load_all(folder: Path | None = None) -> list[Dyad]:
     folder = Path(folder) if folder else config.codebook_dir()
     return [load_file(p) for p in sorted(folder.glob("*.yaml"))]
 
 
-def validate_files(paths: list[Path] | None = None) -> str:
+def validate_files(paths: list[Path] | None = None, every: bool = False) -> str:
     files = [Path(p) for p in paths] if paths else sorted(config.codebook_dir().glob("*.yaml"))
+    if every:
+        lines = [f"{f.name}: {m}" for f in files for m in problems(f)]
+        return "\n".join(lines) if lines else f"ok: {len(files)} files, no problems"
     dyads = [load_file(p) for p in files]
     n = sum(len(d.periods) for d in dyads)
     return f"ok: {len(dyads)} dyad files, {n} dyad-periods valid"
