@@ -81,6 +81,22 @@ def draw_double_coding() -> None:
     _run(write_double_coding_sample)
 
 
+@app.command("draw-audit")
+def draw_audit() -> None:
+    """Draw the seeded sample of web evidence items for the independent audit."""
+    from analysis.coding.sampling import write_audit_sample
+
+    _run(write_audit_sample)
+
+
+@app.command("freeze-first-grades")
+def freeze_first_grades() -> None:
+    """Freeze the first coder's grades of the double-coding sample (before adjudication)."""
+    from analysis.coding.run import freeze_first
+
+    _run(freeze_first)
+
+
 @app.command("host-quality")
 def host_quality(urls: Annotated[list[str], typer.Argument(help="web evidence URLs")]) -> None:
     """Print the source_quality config/source_hosts.yaml gives each URL's host."""

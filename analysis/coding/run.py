@@ -12,7 +12,17 @@ import numpy as np
 import pandas as pd
 
 from analysis import config
-from analysis.coding import agreement, codebook, dictionary, levels, rules
+from analysis.coding import (
+    agreement,
+    codebook,
+    dictionary,
+    levels,
+    panel_evidence,
+    reliability,
+    rules,
+    sampling,
+    validity,
+)
 from analysis.errors import InputError
 from analysis.io import write_csv, write_dta, write_table, write_text
 
@@ -66,6 +76,7 @@ def codebook_rows(dyads: list[codebook.Dyad], agg: dict) -> pd.DataFrame:
     for d in dyads:
         for p in d.periods:
             codes = p.codes()
+            grades = p.grades()
             rows.append(
                 {
                     "patron": d.patron,
@@ -77,9 +88,38 @@ def codebook_rows(dyads: list[codebook.Dyad], agg: dict) -> pd.DataFrame:
                     **codes,
                     **_levels(codes, agg),
                     "coder": p.coder,
+                    **{f"{k}_grade": g for k, g in grades.items()},
+                    **_grade_sums(grades),
                 }
             )
     return pd.DataFrame(rows)
+
+
+def _grade_sums(grades: dict[str, int | None]) -> dict[str, int | None]:
+    """Sums of the -1/0/+1 grades per variable: the finer ordinal measure (NA if any unknown)."""
+    out = {}
+    for name, ks in (("bs", IND[:3]), ("ie", IND[3:9]), ("sg", IND[9:])):
+        vals = [grades[k] for k in ks]
+        out[f"{name}_grade_sum"] = None if any(v is None for v in vals) else sum(vals)
+    return out
+
+
+def check_clients(dyads: list[codebook.Dyad], panel: pd.DataFrame) -> None:
+    """Every codebook client must be a client of the panel (ISO3), or the stage stops."""
+    import difflib
+
+    known = sorted(panel.client.unique())
+    for d in dyads:
+        if d.client not in known:
+            near = difflib.get_close_matches(d.client, known, n=3, cutoff=0.3)
+            raise InputError(
+                config.codebook_dir() / f"{d.patron}-{d.client}.yaml",
+                "client",
+                f"client {d.client!r} is not a client of the panel"
+                + (f" (nearest ISO3 codes in the panel: {', '.join(near)})" if near else ""),
+                "use the client's ISO3 code; to add a new client, list it in config/panel.yaml "
+                "clients.extra and rerun `make panel` (docs/adding_a_dyad.md)",
+            )
 
 
 def rules_rows(panel: pd.DataFrame, cfg: dict) -> pd.DataFrame:
@@ -154,7 +194,7 @@ def coverage(dyads: list[codebook.Dyad]) -> pd.DataFrame:
     for d in dyads:
         for ind in IND:
             items = [getattr(p, ind) for p in d.periods]
-            coded = [i for i in items if i.code is not None]
+            coded = [i for i in items if i.grade is not None]
             verified = [i for i in coded if any(e.verified for e in i.evidence)]
             conf = pd.Series([i.confidence for i in items]).value_counts()
             rows.append(
@@ -203,10 +243,14 @@ def run() -> dict:
         raise InputError(panel_path, "", "panel not found", "run `make panel` first")
     panel = pd.read_parquet(panel_path)
     dyads = codebook.load_all()
+    check_clients(dyads, panel)
+    files = {d.client: config.codebook_dir() / f"{d.patron}-{d.client}.yaml" for d in dyads}
+    n_checked = panel_evidence.check(dyads, files, panel)
     cb = codebook_rows(dyads, cfg["aggregation"])
     ru = rules_rows(panel, cfg)
     periods = pd.concat([cb, ru], ignore_index=True)
-    periods = _ints(periods, IND + ["SG1L"])
+    grade_cols = [f"{k}_grade" for k in IND] + ["bs_grade_sum", "ie_grade_sum", "sg_grade_sum"]
+    periods = _ints(periods, IND + ["SG1L"] + grade_cols)
     periods = periods.sort_values(["patron", "client", "start", "track"]).reset_index(drop=True)
     years = coded_years(panel, _ints(cb.copy(), IND), cfg)
     years = _ints(years, [f"cb_{c}" for c in IND])
@@ -230,6 +274,21 @@ def run() -> dict:
     write_csv(out / "data_dictionary.csv", dd)
     write_text(out / "data_dictionary.md", dictionary.markdown(dd))
     rep = config.reports_dir()
+    cb_out = periods[periods.track == "codebook"]
+    measures = validity.period_measures(panel, cfg["periods"])
+    checks = {
+        "validity_convergent": validity.convergent(cb_out, measures),
+        "known_groups": validity.known_groups(cb_out, validity.load_events()),
+        "grade_distribution": validity.distributions(cb_out),
+        "cells": validity.cells(cb_out),
+        "evidence_quality": evidence_quality(dyads),
+    }
+    rel = reliability.run(cfg["aggregation"], dyads) or {}
+    audit_summary = sampling.audit_summary()
+    if audit_summary is not None:
+        checks["audit_summary"] = audit_summary
+    for name, df in {**checks, **rel}.items():
+        write_csv(rep / f"{name}.csv", df)
     write_csv(rep / "four_cases.csv", four_cases(periods))
     write_csv(rep / "track_agreement.csv", agree)
     write_csv(rep / "track_disagreements.csv", disagree)
@@ -238,4 +297,49 @@ def run() -> dict:
         "dyad_periods_codebook": len(cb),
         "dyad_periods_rules": len(ru),
         "dyad_years": len(years),
+        "panel_values_checked": n_checked,
+        "reliability": "computed" if rel else "no double coding committed",
     }
+
+
+def evidence_quality(dyads: list[codebook.Dyad]) -> pd.DataFrame:
+    """Web evidence by source quality, and items marked retrospective, per dyad and overall."""
+    rows = []
+    for d in dyads:
+        web = [e for p in d.periods for k in IND for e in getattr(p, k).evidence if e.kind == "web"]
+        allev = [e for p in d.periods for k in IND for e in getattr(p, k).evidence]
+        rows.append(
+            {
+                "dyad": f"{d.patron}-{d.client}",
+                "web_items": len(web),
+                "official": sum(e.source_quality == "official" for e in web),
+                "reputable": sum(e.source_quality == "reputable" for e in web),
+                "weak": sum(e.source_quality == "weak" for e in web),
+                "retrospective": sum(e.retrospective for e in allev),
+                "all_items": len(allev),
+            }
+        )
+    df = pd.DataFrame(rows)
+    total = df.drop(columns="dyad").sum().to_dict() | {"dyad": "all"}
+    df = pd.concat([df, pd.DataFrame([total])], ignore_index=True)
+    df["share_weak"] = (df.weak / df.web_items.where(df.web_items > 0)).round(4)
+    return df
+
+
+def freeze_first() -> str:
+    """Write data/double_coding/first_grades.csv from the current codebook (done once, before
+    the first and second codes are compared; committed, never rewritten after adjudication)."""
+    cfg = config.load_yaml("reliability")["double_coding"]
+    out = config.root() / "data" / "double_coding" / "first_grades.csv"
+    if out.exists():
+        raise InputError(
+            out,
+            "",
+            "already frozen: the first codes are compared as they were before adjudication",
+            "delete the file only if the whole double coding is redone",
+        )
+    sample = pd.read_csv(config.root() / cfg["sample_file"])
+    first = reliability.first_coder_grades(codebook.load_all(), sample)
+    first["grade"] = first["grade"].astype("Int64")
+    write_csv(out, first)
+    return f"{len(first)} grades frozen -> {out}"

@@ -120,12 +120,14 @@ class Linker:
 
     # ---------------------------------------------------------------- codebook
     def code(self, client: str, period: str, indicator: str) -> str:
-        """An indicator code (1, 0 or '?' for unknown) linked to its codebook entry."""
+        """An indicator's code (1, 0 or '?' for unknown) linked to the grade in its codebook entry
+        it is derived from (code = grade >= config/rules.yaml grade_cuts[indicator])."""
         stem = f"{self.inp.meta['patron']}-{client}"  # data/codebook/<patron>-<client>.yaml
         doc = self.inp.codebook[stem]
         i = next(j for j, p in enumerate(doc["periods"]) if p["id"] == period)
-        v = doc["periods"][i][indicator]["code"]
-        text = "?" if v is None else str(int(v))
+        g = doc["periods"][i][indicator]["grade"]
+        cut = self.inp.rules["grade_cuts"][indicator]
+        text = "?" if g is None else str(int(g >= cut))
         return link(
-            text, f"../data/codebook/{stem}.yaml#" + pointer("periods", i, indicator, "code")
+            text, f"../data/codebook/{stem}.yaml#" + pointer("periods", i, indicator, "grade")
         )
