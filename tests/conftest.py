@@ -25,6 +25,9 @@ def make_root(tmp: Path, link_raw: bool = True) -> Path:
     shutil.copytree(ROOT / "config", tmp / "config")
     shutil.copytree(ROOT / "data" / "codebook", tmp / "data" / "codebook")
     shutil.copytree(ROOT / "data" / "paper", tmp / "data" / "paper")
+    for sub in ("validation", "double_coding", "audit"):  # committed measurement files
+        if (ROOT / "data" / sub).exists():
+            shutil.copytree(ROOT / "data" / sub, tmp / "data" / sub)
     shutil.copyfile(ROOT / "CITATION.cff", tmp / "CITATION.cff")
     (tmp / "data" / "processed").mkdir(parents=True)
     (tmp / "reports").mkdir()

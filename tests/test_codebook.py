@@ -48,7 +48,7 @@ def test_non_null_codes_carry_evidence():
         for p in d.periods:
             for ind in config.indicators():
                 item = getattr(p, ind)
-                if item.code is not None:
+                if item.grade is not None:
                     assert item.evidence, (d.client, p.id, ind)
 
 
@@ -74,7 +74,7 @@ def _edit(tmp_path: Path, change) -> Path:
 
 def test_missing_evidence(tmp_path):
     def change(raw, trump):
-        trump["IE3"]["code"] = 1
+        trump["IE3"]["grade"] = 1
         trump["IE3"]["evidence"] = []
 
     _fails(
@@ -115,9 +115,9 @@ def test_malformed_yaml(tmp_path):
 
 def test_wrong_type(tmp_path):
     def change(raw, trump):
-        trump["SG1"]["code"] = "yes"
+        trump["SG1"]["grade"] = "yes"
 
-    _fails(_edit(tmp_path, change), "periods[trump].SG1.code")
+    _fails(_edit(tmp_path, change), "periods[trump].SG1.grade")
 
 
 def test_bad_codebook_leaves_no_partial_output(built, tmp_path):

@@ -80,7 +80,12 @@ def follow(reports: Path, href: str) -> object:
     if path.suffix == ".json":
         return _pointer(json.loads(path.read_text()), frag)
     if path.suffix == ".yaml":
-        return _pointer(yaml.safe_load(path.read_text()), frag)
+        value = _pointer(yaml.safe_load(path.read_text()), frag)
+        if frag.endswith("/grade"):  # the report shows the paper's code derived from the grade
+            rules = yaml.safe_load((reports.parent / "config" / "rules.yaml").read_text())
+            cut = rules["grade_cuts"][frag.split("/")[-2]]
+            return "?" if value is None else int(value >= cut)
+        return value
     q = {k: v[0] for k, v in parse_qs(frag).items()}
     if path.suffix == ".xlsx":
         return _xlsx_value(path, q["sheet"], int(q["row"]), q["year"])

@@ -76,7 +76,7 @@ def convergent(cb: pd.DataFrame, measures: pd.DataFrame) -> pd.DataFrame:
                     "period": period,
                     "n": n,
                     "spearman_rho": None if np.isnan(rho) else round(float(rho), 4),
-                    "p": None if np.isnan(p) else round(float(p), 4),
+                    "p": None if np.isnan(p) else float(p),
                     "sign_as_expected": None
                     if np.isnan(rho)
                     else bool((rho > 0) if sign == "+" else (rho < 0)),

@@ -19,7 +19,7 @@ import pandas as pd
 
 from analysis import config
 from analysis.io import sha256, write_files_together
-from analysis.report import answer, closing, figures, paper, results
+from analysis.report import answer, closing, figures, measurement, paper, results
 from analysis.report.inputs import Inputs, load
 from analysis.report.prov import Linker
 from analysis.report.tables import Table, to_html, to_latex, to_markdown
@@ -98,6 +98,7 @@ def _blocks(inp: Inputs) -> tuple[list[Block], pd.DataFrame]:
         "items in the codebook files.\n"
     )
     b.append(paper.quality_table(lk, q))
+    b.extend(measurement.section(lk))
 
     b.append("## 5. Regression tables\n")
     b.extend(results.regression_tables(lk))

@@ -58,6 +58,16 @@ class _Models(BaseModel):
     robustness: _Robustness
 
 
+MEASUREMENT_TABLES = (
+    "reliability",
+    "audit_summary",
+    "evidence_quality",
+    "validity_convergent",
+    "known_groups",
+    "grade_distribution",
+    "cells",
+)
+OPTIONAL_TABLES = ("reliability", "audit_summary")  # exist once double coding / audit are committed
 REQUIRED_MODELS = ("ologit_years", "ologit_years_interaction", "ologit_codebook")
 
 
@@ -80,6 +90,9 @@ class Inputs:
     citation: dict
     root: Path
     files: dict[str, Path] = field(default_factory=dict)
+    rules: dict = field(default_factory=dict)
+    reliability_cfg: dict = field(default_factory=dict)
+    extra: dict[str, pd.DataFrame] = field(default_factory=dict)  # measurement tables
 
     def model_index(self, name: str) -> int:
         for i, e in enumerate(self.models["models"]):
@@ -195,6 +208,11 @@ def load() -> Inputs:
             files["panel"], "", f"cannot read ({type(e).__name__})", "run `make panel` again"
         ) from None
     codebook = {p.stem: _yaml(p) for p in sorted((root / "data" / "codebook").glob("*.yaml"))}
+    extra = {
+        name: _csv(rep / f"{name}.csv", "code")
+        for name in MEASUREMENT_TABLES
+        if name not in OPTIONAL_TABLES or (rep / f"{name}.csv").exists()
+    }
     return Inputs(
         models=models,
         meta=meta,
@@ -211,4 +229,7 @@ def load() -> Inputs:
         citation=_yaml(_need(files["citation"], "report")),
         root=root,
         files=files,
+        rules=config.load_yaml("rules"),
+        reliability_cfg=config.load_yaml("reliability")["double_coding"],
+        extra=extra,
     )
