@@ -15,7 +15,20 @@ import numpy as np
 import pandas as pd
 
 from analysis import config
-from analysis.etl import alliances, countries, nato, nmc, sipri_milex, sipri_tiv, troops, unga
+from analysis.etl import (
+    alliances,
+    countries,
+    milcon,
+    nato,
+    nmc,
+    ohist,
+    sipri_milex,
+    sipri_tiv,
+    troops,
+    unga,
+    unga_votes,
+    validation_sources,
+)
 from analysis.fetch.manifest import by_id, raw_path
 
 
@@ -230,10 +243,14 @@ def add_tiv(panel: pd.DataFrame, tiv: pd.DataFrame, deals: pd.DataFrame) -> pd.D
     out.loc[inside & out.us_tiv.isna(), "us_tiv"] = (
         0.0  # not in the table: no deliveries identified
     )
-    d = deals.rename(columns={"iso3": "client"})[["client", "year", "us_deals_ordered"]]
+    dcols = ["us_deals_ordered", "us_deals_tiv", "us_deals_unvalued"]
+    d = deals.rename(columns={"iso3": "client"})[["client", "year", *dcols]]
     out = out.merge(d, on=["client", "year"], how="left")
-    out.loc[inside & out.us_deals_ordered.isna(), "us_deals_ordered"] = 0
+    for c in dcols:  # no register row inside the register's years: no US deal ordered
+        out.loc[inside & out[c].isna(), c] = 0
     out["us_deals_ordered"] = out.us_deals_ordered.astype("Int64")
+    out["us_deals_unvalued"] = out.us_deals_unvalued.astype("Int64")
+    out["us_deals_tiv"] = out.us_deals_tiv.astype(float)
     _trace(
         "us_tiv",
         "sipri-tiv-2024",
@@ -246,6 +263,103 @@ def add_tiv(panel: pd.DataFrame, tiv: pd.DataFrame, deals: pd.DataFrame) -> pd.D
         "sipri-tiv-2024",
         "trade-register.csv",
         key="count of rows with Supplier = United States by Recipient x Year of order",
+    )
+    _trace(
+        "us_deals_tiv",
+        "sipri-tiv-2024",
+        "trade-register.csv",
+        key="sum of 'SIPRI TIV for total order' over US rows by Recipient x Year of order (TIV m)",
+        rule="orders without a TIV are left out of the sum and counted in us_deals_unvalued",
+    )
+    _trace(
+        "us_deals_unvalued",
+        "sipri-tiv-2024",
+        "trade-register.csv",
+        key="count of US orders whose 'SIPRI TIV for total order' is empty",
+    )
+    return out
+
+
+def _merge_counts(panel, df, cols, years, fill=0) -> pd.DataFrame:
+    """Merge client-year values; fill inside the source's years, NA outside."""
+    out = panel.merge(df.rename(columns={"iso3": "client"}), on=["client", "year"], how="left")
+    inside = out.year.between(*years)
+    for c in cols:
+        if fill is not None:
+            out.loc[inside & out[c].isna(), c] = fill
+        out.loc[~inside, c] = pd.NA
+    return out
+
+
+def add_visits(panel: pd.DataFrame, tables: dict, years: tuple[int, int]) -> pd.DataFrame:
+    """Presidential and Secretary of State visits to the client, client leader visits to the US."""
+    out = panel
+    spec = (
+        ("president", "us_pres_visits", "ohist-travels-0.8.4", "president-travels/*.xml"),
+        ("secretary", "us_secstate_visits", "ohist-travels-0.8.4", "secretary-travels/*.xml"),
+        ("leader", "leader_visits_us", "ohist-visits-0.6.4", "visits/<decade>.xml"),
+    )
+    for key, col, sid, files in spec:
+        cols = [col, f"{col}_bilateral"]
+        out = _merge_counts(out, tables[key], cols, years)
+        for c in cols:
+            out[c] = out[c].astype("Int64")
+            _trace(
+                c,
+                sid,
+                key=f"{files}: records by country id x start year"
+                + (
+                    ", without records whose text says 'attended'/'participated in'"
+                    if c.endswith("_bilateral")
+                    else ""
+                ),
+                rule=ohist.__doc__.split("\n\n")[0].replace("\n", " "),
+            )
+    return out
+
+
+def add_un_votes_ext(panel: pd.DataFrame, df: pd.DataFrame) -> pd.DataFrame:
+    out = panel.merge(df.rename(columns={"iso3": "client"}), on=["client", "year"], how="left")
+    out["un_votes_ext_n"] = out.un_votes_ext_n.astype("Int64")
+    rule = "1 same vote, 0.5 one side abstains, 0 opposite; absent/non-member dropped; TUR NA from 2023-11-01"
+    _trace("un_agree_us_ext", "unga-votes-2024", key="(rcid, date) x ISO3 column", rule=rule)
+    _trace("un_votes_ext_n", "unga-votes-2024", key="roll calls where both client and patron voted")
+    return out
+
+
+def add_milcon(panel: pd.DataFrame, df: pd.DataFrame, years: tuple[int, int]) -> pd.DataFrame:
+    out = _merge_counts(panel, df, ["us_milcon_k"], years)
+    out["us_milcon_k"] = out.us_milcon_k.astype(float)
+    out = out.rename(columns={"us_milcon_lines": "us_milcon_lines"})
+    _trace(
+        "us_milcon_k",
+        "troopdata-milcon-2021",
+        key="sum of spend_construction by ccode x year (US$ thousand, current); lines in us_milcon_lines",
+        rule=milcon.__doc__.split("\n\n")[1].replace("\n", " "),
+    )
+    return out
+
+
+def add_validation(panel, statements, st_years, exercises, ex_years) -> pd.DataFrame:
+    out = _merge_counts(
+        panel, statements, ["us_reassurance_statements", "us_reassurance_row"], st_years, fill=None
+    )
+    out = _merge_counts(out, exercises, ["us_exercises_mme"], ex_years)
+    out["us_exercises_mme"] = out.us_exercises_mme.astype("Int64")
+    out["us_reassurance_statements"] = out.us_reassurance_statements.astype(float)
+    out["us_reassurance_row"] = out.us_reassurance_row.astype("Int64")
+    _trace(
+        "us_reassurance_statements",
+        "blankenship-2020",
+        key="ccode x year; statements_americas (NA = not a US ally / not coded)",
+        row_column="us_reassurance_row",
+        rule="validation only",
+    )
+    _trace(
+        "us_exercises_mme",
+        "mme-7",
+        key="distinct MMEID per gwcode x year among exercises with the US (gwcode 2)",
+        rule="validation only; 0 inside 1980-2010",
     )
     return out
 
@@ -355,6 +469,11 @@ def build() -> tuple[pd.DataFrame, dict]:
         cfg["patron"],
     )
     cinc = nmc.load(raw_path("cow-nmc-7"))
+    vyears = (int(cfg["years"]["start"]), min(end_year, int(cfg["ohist"]["last_year"])))
+    visit_tables = ohist.load(vyears)
+    milcon_df, milcon_years = milcon.load(raw_path("troopdata-milcon-2021"))
+    st, st_years = validation_sources.load_statements(raw_path("blankenship-2020"))
+    ex, ex_years = validation_sources.load_exercises(raw_path("mme-7"))
 
     p = skeleton(cfg, atop, states, end_year)
     p = add_alliances(p, atop, cfg)
@@ -365,6 +484,13 @@ def build() -> tuple[pd.DataFrame, dict]:
     p = add_tiv(p, tiv, deals)
     p = add_unga(p, ideal, agree, col)
     p = add_nmc(p, cinc)
+    votes_ext = unga_votes.load(
+        raw_path("unga-votes-2024"), cfg["patron"], sorted(p.client.unique())
+    )
+    p = add_un_votes_ext(p, votes_ext)
+    p = add_visits(p, visit_tables, vyears)
+    p = add_milcon(p, milcon_df, milcon_years)
+    p = add_validation(p, st, st_years, ex, ex_years)
     p = add_controls(p, cfg)
     rest = [c for c in p.columns if c not in COLUMNS]
     p = p[COLUMNS + sorted(rest)].sort_values(["patron", "client", "year"]).reset_index(drop=True)

@@ -86,7 +86,30 @@ def load_register(path: Path, source_id: str = "sipri-tiv-2024") -> pd.DataFrame
     }
     df = df.assign(iso3=df["Recipient"].map(iso), year=df["Year of order"].astype(int))
     df = df[df.iso3 != countries.SKIP]
-    out = df.groupby(["iso3", "year"]).size().rename("us_deals_ordered").reset_index()
+    tiv_col = "SIPRI TIV for total order"
+    if tiv_col in df.columns:
+        raw = df[tiv_col].astype(str).str.strip()
+        num = pd.to_numeric(raw.where(raw != ""), errors="coerce")
+        bad = num.isna() & (raw != "") & (raw.str.lower() != "nan")
+        if bad.any():
+            raise InputError(
+                path,
+                f"column {tiv_col!r}",
+                f"{raw[bad].iloc[0]!r} is not a number",
+                "the file is damaged or a new layout: fetch it again",
+            )
+        df = df.assign(tiv_order=num)
+    else:
+        raise InputError(path, "header", f"missing column {tiv_col!r}", "check the export")
+    g = df.groupby(["iso3", "year"])
+    out = pd.DataFrame(
+        {
+            "us_deals_ordered": g.size(),
+            # an empty TIV means SIPRI has no value for that order: the sum covers valued orders
+            "us_deals_tiv": g.tiv_order.sum(min_count=0),
+            "us_deals_unvalued": g.tiv_order.apply(lambda s: int(s.isna().sum())),
+        }
+    ).reset_index()
     out["source_id"] = source_id
     return out
 

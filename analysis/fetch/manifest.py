@@ -32,6 +32,7 @@ class Source(BaseModel):
     edition: str
     licence: str
     citation: str
+    provenance: str | None = None  # an honest note where the uploader is not the publisher
     files: list[SourceFile]
 
 

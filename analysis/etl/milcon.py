@@ -1,0 +1,49 @@
+"""US military construction by location, FY2008-2019 (troopdata compilation of DoD figures).
+
+Country-year sums of `spend_construction` (thousands of current US$, total obligational
+authority), rows with a COW code only: worldwide and unspecified lines (e.g. the NATO Security
+Investment Program) cannot be attributed to a host. A client-year without a project is 0 inside
+FY2008-2019 ("no project listed", not verified zero spending), NA outside. Negative values
+(rescissions) are kept in the sum, never dropped.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.errors import InputError
+from analysis.etl import countries
+from analysis.etl.csvfile import require_columns
+
+
+def load(path: Path) -> tuple[pd.DataFrame, tuple[int, int]]:
+    if not path.exists() or path.stat().st_size == 0:
+        raise InputError(path, "", "file missing or empty", "run `make fetch` again")
+    try:
+        df = pd.read_csv(path)
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        raise InputError(path, "CSV", f"cannot parse ({exc})", "fetch the file again") from None
+    require_columns(df, ["ccode", "year", "spend_construction"], path)
+    df["line"] = df.index + 2
+    v = pd.to_numeric(df.spend_construction, errors="coerce")
+    bad = v.isna() & df.spend_construction.notna()
+    if bad.any():
+        i = bad.idxmax()
+        raise InputError(
+            path,
+            f"line {df.line[i]}, spend_construction",
+            f"{df.spend_construction[i]!r} is not a number",
+            "fetch the file again",
+        )
+    df["spend"] = v
+    years = (int(df.year.min()), int(df.year.max()))
+    df = df[df.ccode.notna() & (df.ccode != 2)]
+    iso = {c: countries.ccode_to_iso3(int(c)) for c in df.ccode.unique()}
+    df = df.assign(iso3=df.ccode.map(iso))
+    df = df[df.iso3.notna()]
+    out = df.groupby(["iso3", "year"]).agg(
+        us_milcon_k=("spend", "sum"), us_milcon_lines=("line", lambda s: ";".join(map(str, s)))
+    )
+    return out.reset_index(), years
