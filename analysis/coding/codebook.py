@@ -73,7 +73,9 @@ class _Evidence(BaseModel):
         return self
 
 
-PLACEHOLDER_TITLE = re.compile(r"^\s*\[.*\]\s*$|title not shown", re.IGNORECASE)
+PLACEHOLDER_TITLE = re.compile(
+    r"^\s*\[.*\]\s*$|title not shown|untitled|url slug|no title", re.IGNORECASE
+)
 
 
 class WebEvidence(_Evidence):

@@ -31,7 +31,7 @@ from analysis.errors import InputError
 
 NAME = "dictionary"
 REL = "config/dictionary.yaml"
-DATASETS: tuple[str, ...] = ("panel", "coded_periods", "coded_years")
+DATASETS: tuple[str, ...] = ("panel", "coded_periods", "coded_years", "guarantee_latent")
 REQUIRED = ("label", "meaning", "unit")
 OPTIONAL = ("source", "source_of", "stata_name")
 MAX_LABEL = 80  # Stata's limit for a variable label

@@ -16,6 +16,8 @@ from analysis.coding import (
     agreement,
     codebook,
     dictionary,
+    latent,
+    latent_validation,
     levels,
     panel_evidence,
     reliability,
@@ -24,7 +26,7 @@ from analysis.coding import (
     validity,
 )
 from analysis.errors import InputError
-from analysis.io import write_csv, write_dta, write_table, write_text
+from analysis.io import write_csv, write_dta, write_parquet, write_table, write_text
 
 IND = list(config.indicators())
 PAPER_CASES = ["POL", "DEU", "JPN", "PHL"]
@@ -260,7 +262,8 @@ def run() -> dict:
     # too, since the data dictionary written below describes it.
     out = config.processed_dir()
     dictionary.check("panel", panel.columns, dictionary.panel_sources(out))
-    tables = {"coded_periods": periods, "coded_years": years}
+    lat = latent.run(panel)
+    tables = {"coded_periods": periods, "coded_years": years, "guarantee_latent": lat["scores"]}
     for name, df in tables.items():
         dictionary.check(name, df.columns)
     for name, df in tables.items():
@@ -270,6 +273,7 @@ def run() -> dict:
             df.rename(columns=dictionary.stata_names(name)),
             dictionary.labels(name),
         )
+    write_parquet(out / "guarantee_latent_draws.parquet", lat["draws"])
     dd = dictionary.build(out)
     write_csv(out / "data_dictionary.csv", dd)
     write_text(out / "data_dictionary.md", dictionary.markdown(dd))
@@ -287,6 +291,7 @@ def run() -> dict:
     audit_summary = sampling.audit_summary()
     if audit_summary is not None:
         checks["audit_summary"] = audit_summary
+    checks |= latent_validation.tables(lat, cb_out, panel)
     for name, df in {**checks, **rel}.items():
         write_csv(rep / f"{name}.csv", df)
     write_csv(rep / "four_cases.csv", four_cases(periods))

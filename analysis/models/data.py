@@ -71,7 +71,7 @@ def panel_sample(panel: pd.DataFrame) -> pd.DataFrame:
     z = lambda s: (s - s.mean()) / s.std()  # noqa: E731
     d["guarantee_index"] = (z(d.log_troops) + z(d.log_tiv)) / 2
     g = d.groupby("client")
-    for c in ["milex_gdp", "ideal_distance", "un_agree_us"]:
+    for c in ["milex_gdp", "ideal_distance", "un_agree_us", "un_agree_us_ext"]:
         d[f"L_{c}"] = g[c].shift(1)
         d.loc[g.year.diff() != 1, f"L_{c}"] = np.nan
     return d

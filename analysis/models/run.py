@@ -210,6 +210,108 @@ def panel_entries(reg: Registry, pan: pd.DataFrame, cfg: dict) -> list[dict]:
     return out
 
 
+def _rubin(qs: np.ndarray, ses: np.ndarray) -> dict:
+    """Rubin's rules for m estimates of one coefficient and their SEs."""
+    m = len(qs)
+    qbar, W, B = float(qs.mean()), float((ses**2).mean()), float(qs.var(ddof=1))
+    T = W + (1 + 1 / m) * B
+    dfree = (m - 1) * (1 + W / ((1 + 1 / m) * B)) ** 2 if B > 0 else float("inf")
+    return {
+        "coef": qbar,
+        "se": float(np.sqrt(T)),
+        "within_var": W,
+        "between_var": B,
+        "df": dfree,
+        "fraction_missing_info": float((1 + 1 / m) * B / T) if T > 0 else 0.0,
+        "m": m,
+    }
+
+
+def latent_entries(reg: Registry, pan: pd.DataFrame, cfg: dict) -> list[dict]:
+    """Panel models of the latent guarantee, fitted on the posterior mean and on draws (Rubin)."""
+    lc = cfg["latent"]
+    proc = config.processed_dir()
+    for f in ("guarantee_latent.parquet", "guarantee_latent_draws.parquet"):
+        if not (proc / f).exists():
+            raise InputError(proc / f, "", "not found", "run `make code` first")
+    lat = pd.read_parquet(proc / "guarantee_latent.parquet")[["client", "year", lc["dependent"]]]
+    draws = pd.read_parquet(proc / "guarantee_latent_draws.parquet")
+    dcols = [c for c in draws.columns if c.startswith("draw_")]
+    if len(dcols) < lc["mi_draws"]:
+        raise InputError(
+            proc / "guarantee_latent_draws.parquet",
+            "columns",
+            f"{len(dcols)} draws, config/models.yaml latent.mi_draws asks {lc['mi_draws']}",
+            "raise config/measurement.yaml sampler.draws_saved and rerun `make code`",
+        )
+    use = dcols[:: max(1, len(dcols) // lc["mi_draws"])][: lc["mi_draws"]]
+    d = pan.merge(lat, on=["client", "year"], how="left").merge(
+        draws[["client", "year", *use]], on=["client", "year"], how="left"
+    )
+    xs = [f"L_{x}" for x in lc["regressors"]]
+    dep = lc["dependent"]
+    names = {
+        "fe": "PanelOLS two-way FE (linearmodels)",
+        "fe_dk": "PanelOLS two-way FE, Driscoll-Kraay SEs",
+        "re": "RandomEffects with year dummies (linearmodels)",
+    }
+    bw = cfg["panel"]["driscoll_kraay_bandwidth"]
+
+    def one(est: str, y: str, frame: pd.DataFrame):
+        if est == "re":
+            return pmod.fit_re(frame, y, xs)
+        return pmod.fit_fe(frame, y, xs, "kernel" if est == "fe_dk" else "clustered", bw)
+
+    out = []
+    for est in lc["estimators"]:
+        name = f"panel_{est}_{dep}"
+        res, dd = one(est, dep, d)
+        path, digest = reg.save_data(name, dd)
+        point = pmod._params(res, xs)
+        qs = {x: [] for x in xs}
+        ses = {x: [] for x in xs}
+        for c in use:
+            r, _ = one(est, c, d)
+            for x in xs:
+                qs[x].append(float(r.params[x]))
+                ses[x].append(float(r.std_errors[x]))
+        mi = {x: _rubin(np.array(qs[x]), np.array(ses[x])) for x in xs}
+        for x in xs:
+            mi[x]["se_growth"] = mi[x]["se"] / point[x]["se"] if point[x]["se"] > 0 else None
+        e = {
+            "name": name,
+            "estimator": names[est],
+            "dependent": f"{dep} (posterior mean); mi: refitted on {len(use)} posterior draws",
+            "regressors": xs,
+            "entity": "client",
+            "time": "year",
+            "cluster": "client" if est != "fe_dk" else f"Driscoll-Kraay (bandwidth {bw})",
+            "data": path,
+            "data_sha256": digest,
+            "n": int(res.nobs),
+            "n_entities": int(res.entity_info["total"]),
+            "params": point,
+            "mi": mi,
+            "r2_within": float(getattr(res, "rsquared_within", np.nan)),
+            "status": "ok",
+        }
+        out.append(reg.add(e))
+    # ordered version: the score cut at pre-specified quantiles
+    q = d[dep].quantile(lc["ordered_cut_quantiles"]).to_numpy()
+    cut = pd.cut(d[dep], [-np.inf, *q, np.inf], labels=["low", "limited", "high"])
+    od = d.assign(guarantee=cut.astype(object))
+    entry, _, _ = ologit_entry(
+        reg,
+        f"ologit_{dep}_cut",
+        od,
+        xs,
+        cfg,
+        note=f"{dep} cut at its quantiles {lc['ordered_cut_quantiles']} (config/models.yaml latent)",
+    )
+    out.append(entry)
+    return out
+
+
 def robustness(
     reg: Registry,
     cfg: dict,
@@ -407,6 +509,7 @@ def run() -> dict:
 
     pan = mdata.panel_sample(panel)
     panel_entries(reg, pan, cfg)
+    latent_entries(reg, pan, cfg)
     rob = robustness(reg, cfg, rcfg, years, panel, cb_s, cb_alt, ys, xs_b, xs_a)
 
     out = {
