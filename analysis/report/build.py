@@ -19,7 +19,7 @@ import pandas as pd
 
 from analysis import config
 from analysis.io import sha256, write_files_together
-from analysis.report import answer, closing, figures, measurement, paper, results
+from analysis.report import answer, closing, figures, latent_section, measurement, paper, results
 from analysis.report.inputs import Inputs, load
 from analysis.report.prov import Linker
 from analysis.report.tables import Table, to_html, to_latex, to_markdown
@@ -99,11 +99,12 @@ def _blocks(inp: Inputs) -> tuple[list[Block], pd.DataFrame]:
     )
     b.append(paper.quality_table(lk, q))
     b.extend(measurement.section(lk))
+    b.extend(latent_section.section(lk))
 
-    b.append("## 5. Regression tables\n")
+    b.append("## 6. Regression tables\n")
     b.extend(results.regression_tables(lk))
 
-    b.append("## 6. Figures\n")
+    b.append("## 7. Figures\n")
     h = inp.models["hypotheses"][inp.hyp_index(answer.INTER)]
     if h["status"] == "ok" and "levels" in next(iter(h["cells"].values())):
         b.append(
@@ -131,7 +132,7 @@ def _blocks(inp: Inputs) -> tuple[list[Block], pd.DataFrame]:
         )
     )
 
-    b.append("## 7. The hypotheses in detail\n")
+    b.append("## 8. The hypotheses in detail\n")
     b.append(
         "Verdict rule, written in `config/models.yaml` before fitting: a difference *holds* if its whole 95 % "
         "bootstrap CI is on the predicted side of zero and is *contradicted* if it is on the other side; a "
@@ -158,7 +159,7 @@ def _blocks(inp: Inputs) -> tuple[list[Block], pd.DataFrame]:
                 + ".\n"
             )
 
-    b.append("## 8. Robustness and diagnostics\n")
+    b.append("## 9. Robustness and diagnostics\n")
     b.append("\n".join(results.robustness_text(lk)) + "\n")
     b.append(results.robustness_table(lk))
 

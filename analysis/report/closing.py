@@ -19,7 +19,7 @@ def limitations(lk: Linker) -> list[str]:
     pol = [lk.raw("POL", y, "troops", 0) for y in (2017, 2018, 2019, 2020)]
     un_last = lk.meta("coverage", "un_agree_us", 1)
     return [
-        "## 9. Limitations, stated plainly\n",
+        "## 10. Limitations, stated plainly\n",
         "- **DMDC troop counts miss rotational forces.** The troop series counts US personnel *assigned* to a "
         f"country. For Poland it shows {pol[0]}, {pol[1]}, {pol[2]} and {pol[3]} troops in 2017-2020, while "
         "several thousand US troops were there on rotation, as the paper itself describes. SG1 by "
@@ -47,7 +47,7 @@ def exports() -> list[str]:
         for k, what in EXPORTS
     )
     return [
-        "## 10. Data for other tools\n",
+        "## 11. Data for other tools\n",
         "The panel and the coded data, as CSV, Parquet and Stata `.dta` (with variable labels). The data "
         "dictionary ([csv](../data/processed/data_dictionary.csv), [markdown](../data/processed/data_dictionary.md)) "
         "gives each column's meaning, unit and source. Every model's exact estimation sample is in "
@@ -65,7 +65,7 @@ def cite(lk: Linker) -> list[str]:
         for a in c.get("authors", [])
     )
     s = [
-        "## 11. How to cite\n",
+        "## 12. How to cite\n",
         f"{authors}. *{c['title']}*. Version {c['version']} ({c.get('date-released', '')}). "
         f"Licence {c.get('license', '')}. (From `CITATION.cff`.)\n",
     ]
@@ -82,7 +82,7 @@ def cite(lk: Linker) -> list[str]:
 def reproduce(lk: Linker) -> list[str]:
     seed = lk.mj("config", "models", "seed", d=0)
     return [
-        "## 12. How to reproduce\n",
+        "## 13. How to reproduce\n",
         "`make all` rebuilds everything from the publishers' files (checksums verified); `make test` runs the "
         f"tests. The bootstrap is seeded ({seed}, `config/models.yaml`), so reruns give the same bytes. Refit any "
         "model from its sample under `reports/model_data/` in R (`MASS::polr`, `plm`) or Stata (`ologit`, `xtreg`).\n",

@@ -66,6 +66,11 @@ MEASUREMENT_TABLES = (
     "known_groups",
     "grade_distribution",
     "cells",
+    "latent_loadings",
+    "latent_recovery",
+    "latent_external",
+    "latent_convergent",
+    "latent_events",
 )
 OPTIONAL_TABLES = ("reliability", "audit_summary")  # exist once double coding / audit are committed
 REQUIRED_MODELS = ("ologit_years", "ologit_years_interaction", "ologit_codebook")
