@@ -119,7 +119,8 @@ def _alpha(a: np.ndarray, b: np.ndarray, level: str) -> float:
     pairable = (~np.isnan(data)).all(axis=0).sum()
     if pairable < 2 or len(np.unique(vals)) < 2:
         return float("nan")
-    return float(krippendorff.alpha(reliability_data=data, level_of_measurement=level))
+    with np.errstate(invalid="ignore", divide="ignore"):  # a resample without variation: NaN
+        return float(krippendorff.alpha(reliability_data=data, level_of_measurement=level))
 
 
 def agreement_row(a: np.ndarray, b: np.ndarray, level: str, rng, B: int) -> dict:

@@ -22,13 +22,14 @@ def load(path: Path) -> tuple[pd.DataFrame, tuple[int, int]]:
     if not path.exists() or path.stat().st_size == 0:
         raise InputError(path, "", "file missing or empty", "run `make fetch` again")
     try:
-        df = pd.read_csv(path)
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
         raise InputError(path, "CSV", f"cannot parse ({exc})", "fetch the file again") from None
     require_columns(df, ["ccode", "year", "spend_construction"], path)
     df["line"] = df.index + 2
-    v = pd.to_numeric(df.spend_construction, errors="coerce")
-    bad = v.isna() & df.spend_construction.notna()
+    raw = df.spend_construction.str.strip()
+    v = pd.to_numeric(raw.where(~raw.isin(["", "NA"])), errors="coerce")
+    bad = v.isna() & ~raw.isin(["", "NA"])  # a printed value that is not a number
     if bad.any():
         i = bad.idxmax()
         raise InputError(
@@ -38,6 +39,8 @@ def load(path: Path) -> tuple[pd.DataFrame, tuple[int, int]]:
             "fetch the file again",
         )
     df["spend"] = v
+    df["year"] = pd.to_numeric(df.year, errors="coerce")
+    df["ccode"] = pd.to_numeric(df.ccode.where(~df.ccode.isin(["", "NA"])), errors="coerce")
     years = (int(df.year.min()), int(df.year.max()))
     df = df[df.ccode.notna() & (df.ccode != 2)]
     iso = {c: countries.ccode_to_iso3(int(c)) for c in df.ccode.unique()}
