@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 
 from analysis import config
 from analysis.coding import rules
@@ -227,6 +228,15 @@ def _rubin(qs: np.ndarray, ses: np.ndarray) -> dict:
     }
 
 
+def _draw_fit(est: str, y: str, frame: pd.DataFrame, xs: list[str], bw: int):
+    """One refit of a latent-score panel model on one posterior draw (for joblib)."""
+    if est == "re":
+        r, _ = pmod.fit_re(frame, y, xs)
+    else:
+        r, _ = pmod.fit_fe(frame, y, xs, "kernel" if est == "fe_dk" else "clustered", bw)
+    return {x: float(r.params[x]) for x in xs}, {x: float(r.std_errors[x]) for x in xs}
+
+
 def latent_entries(reg: Registry, pan: pd.DataFrame, cfg: dict) -> list[dict]:
     """Panel models of the latent guarantee, fitted on the posterior mean and on draws (Rubin)."""
     lc = cfg["latent"]
@@ -268,13 +278,11 @@ def latent_entries(reg: Registry, pan: pd.DataFrame, cfg: dict) -> list[dict]:
         res, dd = one(est, dep, d)
         path, digest = reg.save_data(name, dd)
         point = pmod._params(res, xs)
-        qs = {x: [] for x in xs}
-        ses = {x: [] for x in xs}
-        for c in use:
-            r, _ = one(est, c, d)
-            for x in xs:
-                qs[x].append(float(r.params[x]))
-                ses[x].append(float(r.std_errors[x]))
+        fits = Parallel(n_jobs=cfg["bootstrap"]["n_jobs"])(
+            delayed(_draw_fit)(est, c, d[["client", "year", c, *xs]], xs, bw) for c in use
+        )
+        qs = {x: [f[0][x] for f in fits] for x in xs}
+        ses = {x: [f[1][x] for f in fits] for x in xs}
         mi = {x: _rubin(np.array(qs[x]), np.array(ses[x])) for x in xs}
         for x in xs:
             mi[x]["se_growth"] = mi[x]["se"] / point[x]["se"] if point[x]["se"] > 0 else None
