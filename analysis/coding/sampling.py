@@ -83,7 +83,9 @@ def web_items() -> pd.DataFrame:
                             "source_quality": e.source_quality,
                         }
                     )
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out["grade"] = out["grade"].astype("Int64")
+    return out
 
 
 def draw_audit_sample() -> pd.DataFrame:
