@@ -97,6 +97,14 @@ def freeze_first_grades() -> None:
     _run(freeze_first)
 
 
+@app.command("apply-adjudication")
+def apply_adjudication() -> None:
+    """Apply data/double_coding/adjudication.csv to the codebook files."""
+    from analysis.coding.adjudicate import apply
+
+    _run(apply)
+
+
 @app.command("host-quality")
 def host_quality(urls: Annotated[list[str], typer.Argument(help="web evidence URLs")]) -> None:
     """Print the source_quality config/source_hosts.yaml gives each URL's host."""

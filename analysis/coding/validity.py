@@ -23,7 +23,7 @@ CONVERGENT = [
     ("SG1", "troop_change", "+", "mean troops in the period / mean in the previous period - 1"),
     ("SG5", "tiv_mean", "+", "mean SIPRI TIV of US deliveries per year in the period"),
     ("IE1", "ideal_distance", "-", "mean UNGA ideal-point distance to the US"),
-    ("IE5", "un_agree_us", "+", "mean share of UNGA roll calls voting with the US"),
+    ("IE5", "un_agree_us_ext", "+", "mean UNGA agreement with the US (1 same, 0.5 one abstains)"),
     ("BS1", "milex_gdp", "+", "mean defence spending, % of GDP"),
     ("BS1", "milex_change", "+", "last year of the period minus the year before it, % of GDP"),
 ]
@@ -49,7 +49,7 @@ def period_measures(panel: pd.DataFrame, periods: list[dict]) -> pd.DataFrame:
                     "troop_change": (t_now / t_prev - 1) if t_prev and t_prev > 0 else np.nan,
                     "tiv_mean": span.us_tiv.astype(float).mean(),
                     "ideal_distance": span.ideal_distance.astype(float).mean(),
-                    "un_agree_us": span.un_agree_us.astype(float).mean(),
+                    "un_agree_us_ext": span.un_agree_us_ext.astype(float).mean(),
                     "milex_gdp": m.mean(),
                     "milex_change": last - base,
                 }
