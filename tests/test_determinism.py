@@ -23,6 +23,10 @@ def test_two_runs_are_byte_identical(built, tmp_path):
         "data/processed/coded_periods.parquet",
         "data/processed/coded_periods.csv",
         "data/processed/coded_years.csv",
+        "data/processed/guarantee_latent.csv",
+        "data/processed/guarantee_latent_draws.parquet",
         "reports/four_cases.csv",
+        "reports/reliability.csv",
+        "reports/latent_events.csv",
     ]:
         assert sha256(built / rel) == sha256(other / rel), rel

@@ -125,6 +125,14 @@ def test_validation_sources_coverage(panel):
     assert cell(panel, "POL", 2008, "us_exercises_mme") == 8
 
 
+def test_mcmanus_nieman_signals_to_2010(panel):
+    # Individual Signals Dataset.csv: Japan (ccode 740) 2009 us_words = 113; 2011-2012 are zeros
+    # for every country (sources end), kept as NA.
+    assert cell(panel, "JPN", 2009, "mn_us_statements") == 113
+    assert cell(panel, "JPN", 2009, "mn_us_visit") == 1
+    assert pd.isna(cell(panel, "JPN", 2011, "mn_us_statements"))
+
+
 # --------------------------------------------------------------- bad input
 def test_truncated_visits_xml(project):
     p = replace_raw(project, "ohist-visits-0.6.4", "2010.xml")

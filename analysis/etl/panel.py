@@ -340,7 +340,9 @@ def add_milcon(panel: pd.DataFrame, df: pd.DataFrame, years: tuple[int, int]) ->
     return out
 
 
-def add_validation(panel, statements, st_years, exercises, ex_years) -> pd.DataFrame:
+def add_validation(
+    panel, statements, st_years, exercises, ex_years, signals=None, sig_years=None
+) -> pd.DataFrame:
     out = _merge_counts(
         panel, statements, ["us_reassurance_statements", "us_reassurance_row"], st_years, fill=None
     )
@@ -361,6 +363,17 @@ def add_validation(panel, statements, st_years, exercises, ex_years) -> pd.DataF
         key="distinct MMEID per gwcode x year among exercises with the US (gwcode 2)",
         rule="validation only; 0 inside 1980-2010",
     )
+    if signals is not None:
+        cols = list(validation_sources.MN_COLUMNS.values())
+        out = _merge_counts(out, signals, cols, sig_years, fill=None)
+        for c, src in zip(cols, validation_sources.MN_COLUMNS, strict=True):
+            out[c] = out[c].astype(float)
+            _trace(
+                c,
+                "mcmanus-nieman-2019",
+                key=f"ccode x year; {src}",
+                rule="validation only; to 2010 (2011-2012 are zeros for every country)",
+            )
     return out
 
 
@@ -474,6 +487,7 @@ def build() -> tuple[pd.DataFrame, dict]:
     milcon_df, milcon_years = milcon.load(raw_path("troopdata-milcon-2021"))
     st, st_years = validation_sources.load_statements(raw_path("blankenship-2020"))
     ex, ex_years = validation_sources.load_exercises(raw_path("mme-7"))
+    sig, sig_years = validation_sources.load_signals(raw_path("mcmanus-nieman-2019"))
 
     p = skeleton(cfg, atop, states, end_year)
     p = add_alliances(p, atop, cfg)
@@ -490,7 +504,7 @@ def build() -> tuple[pd.DataFrame, dict]:
     p = add_un_votes_ext(p, votes_ext)
     p = add_visits(p, visit_tables, vyears)
     p = add_milcon(p, milcon_df, milcon_years)
-    p = add_validation(p, st, st_years, ex, ex_years)
+    p = add_validation(p, st, st_years, ex, ex_years, sig, sig_years)
     p = add_controls(p, cfg)
     rest = [c for c in p.columns if c not in COLUMNS]
     p = p[COLUMNS + sorted(rest)].sort_values(["patron", "client", "year"]).reset_index(drop=True)

@@ -61,3 +61,33 @@ def load_exercises(path: Path, patron_gw: int = 2) -> tuple[pd.DataFrame, tuple[
     part = part[part.iso3.notna() & (part.iso3 != countries.SKIP)]
     out = part.groupby(["iso3", "year"]).MMEID.nunique().rename("us_exercises_mme").reset_index()
     return out, years
+
+
+MN_COLUMNS = {"us_words": "mn_us_statements", "us_ex": "mn_us_exercise", "us_vis": "mn_us_visit"}
+
+
+def load_signals(path: Path, last_year: int = 2010) -> tuple[pd.DataFrame, tuple[int, int]]:
+    """McManus & Nieman's US signals per client-year: statements (count), joint exercise (0/1),
+    visit (0/1). Kept to 1950-2010: statements and exercises are 0 for every country in 2011-2012
+    (the underlying sources end), which is missing data, not the absence of signals."""
+    if not path.exists() or path.stat().st_size == 0:
+        raise InputError(path, "", "file missing or empty", "run `make fetch` again")
+    try:
+        df = pd.read_csv(path)
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        raise InputError(path, "CSV", f"cannot parse ({exc})", "fetch the file again") from None
+    require_columns(df, ["ccode", "year", *MN_COLUMNS], path)
+    for c in MN_COLUMNS:
+        v = pd.to_numeric(df[c], errors="coerce")
+        if v.isna().any() or (v < 0).any():
+            i = (v.isna() | (v < 0)).idxmax()
+            raise InputError(
+                path, f"line {i + 2}, column {c}", f"{df[c][i]!r} is not a count", "fetch again"
+            )
+    df = df[df.year <= last_year]
+    iso = {c: countries.ccode_to_iso3(int(c)) for c in df.ccode.unique()}
+    df = df.assign(iso3=df.ccode.map(iso))
+    df = df[df.iso3.notna() & (df.iso3 != countries.SKIP)]
+    out = df[["iso3", "year", *MN_COLUMNS]].rename(columns=MN_COLUMNS)
+    out = out.drop_duplicates(["iso3", "year"], keep="last")  # Germany 1990: 260 and 255 rows
+    return out, (int(df.year.min()), int(df.year.max()))
