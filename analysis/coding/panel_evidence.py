@@ -27,7 +27,7 @@ NATO_TABLES = {
     "TABLE7": ("nato_personnel_k", 1.0),
     "TABLE8a": ("nato_equipment_share", 1.0),
 }
-YEAR = re.compile(r"^(\d{4})e?$")
+YEAR = re.compile(r"^(\d{4})e?\*?(\s*\([^)]*\))?$")  # "2019", "2023e", "2016 (sheet row 36)"
 
 
 @dataclass(frozen=True)

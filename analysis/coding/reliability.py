@@ -235,6 +235,13 @@ def check_adjudication(pairs: pd.DataFrame, dyads: list[codebook.Dyad]) -> pd.Da
         final = None if pd.isna(row["final"]) else int(row["final"])
         if not str(row["reason"]).strip() or str(row["reason"]) == "nan":
             raise InputError(path, f"{r.client} {r.period} {r.indicator}", "no reason", "give it")
+        if (r.client, r.period) not in grades:
+            raise InputError(
+                config.codebook_dir() / f"USA-{r.client}.yaml",
+                f"periods[{r.period}]",
+                "a double-coded dyad-period is missing from the codebook",
+                "restore the period (the adjudicated grades must stay in the codebook)",
+            )
         now = grades[(r.client, r.period)][r.indicator]
         if final != now:
             raise InputError(

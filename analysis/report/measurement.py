@@ -63,7 +63,10 @@ def reliability_block(lk: Linker) -> list:
         f"{lk.csv('reliability.csv', rel, g, 'alpha', 2)} "
         f"({lk.csv('reliability.csv', rel, g, 'alpha_ci_low', 2)} to "
         f"{lk.csv('reliability.csv', rel, g, 'alpha_ci_high', 2)}). {n_goal} of {len(met)} grades and "
-        f"levels reach the goal alpha >= {goal}; the others are reported as they are. Every "
+        f"levels reach the goal alpha >= {goal}; below it: "
+        f"{', '.join(f'{m} ({w})' for m, w in zip(met.measure[~met.meets_goal], met.what[~met.meets_goal], strict=True)) or 'none'}. "
+        "A high percent agreement with a low alpha (the interest-exchange level) is the prevalence "
+        "effect: almost every unit is in one category, so chance agreement is high. Every "
         "disagreement was adjudicated with its reason in `data/double_coding/adjudication.csv`, and the "
         "codebook holds the adjudicated grades.\n",
         Table("reliability", "Inter-coder agreement per indicator and level", df, "", latex=True),
