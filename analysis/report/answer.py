@@ -100,6 +100,9 @@ def section(lk: Linker) -> list[str]:
             f"p = {lk.hyp(INTER, 'interaction', 'p', d=-1)}): {_interaction_words(h['interaction'])}.\n"
         )
     s.append(_codebook_words(lk))
+    lat = _latent(lk)
+    if lat:
+        s.append(lat)
     s.append(_bottom_line(lk, m, h))
     return s
 
@@ -160,6 +163,35 @@ def _headline(m: dict) -> str:
     ie_on = ie["or_ci_low"] > 1 or ie["or_ci_high"] < 1
     bs_on = bs["or_ci_low"] > 1 or bs["or_ci_high"] < 1
     return f"Interest exchange {say[ie_on]}; burden sharing {say[bs_on]}."
+
+
+def _latent(lk: Linker) -> str:
+    """The measured latent guarantee (FE model, Rubin-combined over posterior draws), if fitted."""
+    name = "panel_fe_guarantee_latent"
+    if not any(x["name"] == name for x in lk.inp.models["models"]):
+        return ""
+    m = lk.inp.model(name)
+    parts = []
+    for term, label in (
+        ("L_milex_gdp", "defence spending (% of GDP)"),
+        ("L_ideal_distance", "ideal-point distance to the US"),
+        ("L_un_agree_us_ext", "UN agreement with the US"),
+    ):
+        if term not in m.get("mi", {}):
+            continue
+        mi = m["mi"][term]
+        lo, hi = mi["coef"] - 1.96 * mi["se"], mi["coef"] + 1.96 * mi["se"]
+        word = "no detectable effect" if lo <= 0 <= hi else ("higher" if lo > 0 else "lower")
+        parts.append(
+            f"{label} {lk.model(name, 'mi', term, 'coef', d=3)} (SE over posterior draws "
+            f"{lk.model(name, 'mi', term, 'se', d=3)}: {word})"
+        )
+    return (
+        "**The measured guarantee with its uncertainty** (section 5): in a two-way FE model of the "
+        f"latent score on {lk.model(name, 'n', d=0)} dyad-years, one-year-lagged "
+        + "; ".join(parts)
+        + ". Measurement uncertainty is carried by refitting on posterior draws (Rubin's rules).\n"
+    )
 
 
 def _bottom_line(lk: Linker, m: dict, h: dict) -> str:
