@@ -169,7 +169,7 @@ def test_numbers_in_the_text_are_links(soup):
             continue
         for m in re.finditer(r"(?<![\w.-])\d+\.\d+(?![\w.])", str(s)):
             # version and handle identifiers of editions are names, not figures
-            if not re.search(r"(ATOP |hdl:|version |v)$", str(s)[: m.start()]):
+            if not re.search(r"(ATOP |hdl:|doi:|version |v)$", str(s)[: m.start()]):
                 stray.append(m.group())
     assert not stray, stray[:10]
 

@@ -31,7 +31,6 @@ def reliability_block(lk: Linker) -> list:
             "No double coding is committed yet (`data/double_coding/`), so inter-coder reliability "
             "cannot be reported.\n"
         ]
-    goal = lk.inp.reliability_cfg["alpha_goal"]
     df = _t(
         lk,
         "reliability.csv",
@@ -63,7 +62,8 @@ def reliability_block(lk: Linker) -> list:
         f"{lk.csv('reliability.csv', rel, g, 'alpha', 2)} "
         f"({lk.csv('reliability.csv', rel, g, 'alpha_ci_low', 2)} to "
         f"{lk.csv('reliability.csv', rel, g, 'alpha_ci_high', 2)}). {n_goal} of {len(met)} grades and "
-        f"levels reach the goal alpha >= {goal}; below it: "
+        "levels reach the goal, Krippendorff's bar for tentative conclusions (alpha of at least two "
+        "thirds, `alpha_goal` in `config/reliability.yaml`); below it: "
         f"{', '.join(f'{m} ({w})' for m, w in zip(met.measure[~met.meets_goal], met.what[~met.meets_goal], strict=True)) or 'none'}. "
         "A high percent agreement with a low alpha (the interest-exchange level) is the prevalence "
         "effect: almost every unit is in one category, so chance agreement is high. Every "
