@@ -81,6 +81,14 @@ def draw_double_coding() -> None:
     _run(write_double_coding_sample)
 
 
+@app.command("draw-double-coding-round2")
+def draw_double_coding_round2() -> None:
+    """Draw round 2 of the double coding (fresh units, after the guide's v2.1 rulings)."""
+    from analysis.coding.sampling import write_round2_sample
+
+    _run(write_round2_sample)
+
+
 @app.command("draw-audit")
 def draw_audit() -> None:
     """Draw the seeded sample of web evidence items for the independent audit."""

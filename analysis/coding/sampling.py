@@ -59,6 +59,29 @@ def write_double_coding_sample() -> str:
     return f"{len(sample)} of {n} dyad-periods ({len(sample) / n:.0%}) -> {out}"
 
 
+def draw_round2_sample() -> pd.DataFrame:
+    """Round 2: a seeded fresh sample per period x region, excluding round 1's dyad-periods."""
+    cfg = _cfg()["double_coding_round2"]
+    rng = np.random.default_rng(cfg["seed"])
+    units = dyad_periods()
+    done = pd.read_csv(config.root() / cfg["exclude_sample_file"])
+    key = set(zip(done.client, done.period, strict=True))
+    units = units[[(c, p) not in key for c, p in zip(units.client, units.period, strict=True)]]
+    picks = []
+    for (_, region), g in units.groupby(["period", "region"], sort=True):
+        k = cfg["per_stratum_asia"] if region == "asia_pacific" else cfg["per_stratum"]
+        picks.append(g.iloc[np.sort(rng.choice(len(g), size=min(k, len(g)), replace=False))])
+    return pd.concat(picks, ignore_index=True)
+
+
+def write_round2_sample() -> str:
+    cfg = _cfg()["double_coding_round2"]
+    sample = draw_round2_sample()
+    out = config.root() / cfg["sample_file"]
+    atomic_write(out, lambda tmp: sample.to_csv(tmp, index=False, lineterminator="\n"))
+    return f"round 2: {len(sample)} dyad-periods -> {out}"
+
+
 def web_items() -> pd.DataFrame:
     """Every web evidence item of the codebook with its location (file, key path) and code."""
     rows = []
