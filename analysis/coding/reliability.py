@@ -27,9 +27,9 @@ def _cfg() -> dict:
     return config.load_yaml("reliability")["double_coding"]
 
 
-def second_coder_grades() -> pd.DataFrame:
+def second_coder_grades(folder=None) -> pd.DataFrame:
     """Long table client, period, indicator, grade from data/double_coding/second/*.yaml."""
-    folder = config.root() / _cfg()["second_coder_dir"]
+    folder = config.root() / _cfg()["second_coder_dir"] if folder is None else folder
     rows = []
     for path in sorted(folder.glob("*.yaml")):
         d = codebook.load_file(path)
@@ -54,8 +54,8 @@ def first_coder_grades(dyads: list[codebook.Dyad], sample: pd.DataFrame) -> pd.D
     return pd.DataFrame(rows, columns=["client", "period", "indicator", "grade"])
 
 
-def _read_first() -> pd.DataFrame:
-    path = config.root() / "data" / "double_coding" / "first_grades.csv"
+def _read_first(path=None) -> pd.DataFrame:
+    path = config.root() / "data" / "double_coding" / "first_grades.csv" if path is None else path
     if not path.exists():
         raise InputError(
             path,
@@ -153,10 +153,10 @@ def _num(s: pd.Series, mapping: dict | None = None) -> np.ndarray:
     return pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
 
 
-def table(pairs: pd.DataFrame, unit_lv: pd.DataFrame) -> pd.DataFrame:
+def table(pairs: pd.DataFrame, unit_lv: pd.DataFrame, seed: int | None = None) -> pd.DataFrame:
     """Agreement per indicator (grade ordinal, code nominal), pooled, and per level."""
     cfg = _cfg()
-    rng = np.random.default_rng(cfg["seed"])
+    rng = np.random.default_rng(cfg["seed"] if seed is None else seed)
     B = int(cfg["bootstrap_B"])
     rows = []
     for k in IND:
@@ -201,10 +201,10 @@ def table(pairs: pd.DataFrame, unit_lv: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def check_adjudication(pairs: pd.DataFrame, dyads: list[codebook.Dyad]) -> pd.DataFrame:
+def check_adjudication(pairs: pd.DataFrame, dyads: list[codebook.Dyad], path=None) -> pd.DataFrame:
     """Every disagreement has a row in the adjudication log, and its final grade is the one the
     codebook now holds; returns the log."""
-    path = config.root() / _cfg()["adjudication_log"]
+    path = config.root() / _cfg()["adjudication_log"] if path is None else path
     if not path.exists():
         raise InputError(
             path,

@@ -60,6 +60,7 @@ class _Models(BaseModel):
 
 MEASUREMENT_TABLES = (
     "reliability",
+    "reliability_round2",
     "audit_summary",
     "evidence_quality",
     "validity_convergent",
@@ -72,7 +73,11 @@ MEASUREMENT_TABLES = (
     "latent_convergent",
     "latent_events",
 )
-OPTIONAL_TABLES = ("reliability", "audit_summary")  # exist once double coding / audit are committed
+OPTIONAL_TABLES = (
+    "reliability",
+    "reliability_round2",
+    "audit_summary",
+)  # exist once double coding / audit are committed
 REQUIRED_MODELS = ("ologit_years", "ologit_years_interaction", "ologit_codebook")
 
 

@@ -71,6 +71,39 @@ def reliability_block(lk: Linker) -> list:
         "codebook holds the adjudicated grades.\n",
         Table("reliability", "Inter-coder agreement per indicator and level", df, "", latex=True),
     ]
+    r2 = lk.inp.extra.get("reliability_round2")
+    if r2 is not None:
+        d2 = _t(
+            lk,
+            "reliability_round2.csv",
+            r2,
+            {
+                "pairable": ("pairable", 0),
+                "% agree": ("pct_agree", 2),
+                "alpha": ("alpha", 2),
+                "95% CI low": ("alpha_ci_low", 2),
+                "95% CI high": ("alpha_ci_high", 2),
+            },
+            ["measure", "what", "level"],
+        )
+        g2 = r2[(r2.measure == "guarantee") & (r2.what == "level")].index[0]
+        a2 = r2[(r2.measure == "all indicators")].index[0]
+        a1 = rel[(rel.measure == "all indicators")].index[0]
+        out += [
+            "**Round 2, after the guide's v2.1 rulings.** The disagreements above led to rulings R1-R17 "
+            "(`docs/coding_guide.md` section 6) and a consistency recode of the other dyad-periods "
+            "(`data/double_coding/revision_recode.csv`). Agreement was then measured again on "
+            f"{lk.csv('reliability_round2.csv', r2, g2, 'units', 0)} fresh dyad-periods "
+            "(`data/double_coding/round2/`), coded blind under the revised guide: pooled grade alpha "
+            f"{lk.csv('reliability_round2.csv', r2, a2, 'alpha', 2)} "
+            f"({lk.csv('reliability_round2.csv', r2, a2, 'alpha_ci_low', 2)} to "
+            f"{lk.csv('reliability_round2.csv', r2, a2, 'alpha_ci_high', 2)}), against "
+            f"{lk.csv('reliability.csv', rel, a1, 'alpha', 2)} in round 1. With this few units the "
+            "per-indicator CIs are wide; they are shown for completeness.\n",
+            Table(
+                "reliability_round2", "Round 2: inter-coder agreement after the v2.1 rulings", d2
+            ),
+        ]
     return out
 
 
