@@ -106,11 +106,13 @@ def freeze_first_grades() -> None:
 
 
 @app.command("apply-adjudication")
-def apply_adjudication() -> None:
-    """Apply data/double_coding/adjudication.csv to the codebook files."""
+def apply_adjudication(
+    round_: Annotated[int, typer.Option("--round", help="double-coding round (1 or 2)")] = 1,
+) -> None:
+    """Apply a round's adjudication log (config/reliability.yaml) to the codebook files."""
     from analysis.coding.adjudicate import apply
 
-    _run(apply)
+    _run(apply, round_)
 
 
 @app.command("host-quality")

@@ -22,8 +22,9 @@ def _dump(path, raw: dict, head: str | None) -> None:
     path.write_text((head + "\n" if head else "") + text, encoding="utf-8")
 
 
-def apply() -> str:
-    cfg = config.load_yaml("reliability")["double_coding"]
+def apply(round_: int = 1) -> str:
+    block = "double_coding" if round_ == 1 else f"double_coding_round{round_}"
+    cfg = config.load_yaml("reliability")[block]
     log_path = config.root() / cfg["adjudication_log"]
     if not log_path.exists():
         raise InputError(log_path, "", "no adjudication log", "write it first")
