@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from analysis.coding import dictionary
+from analysis import dictionary
 from analysis.errors import InputError
 from analysis.io import sha256
 from tests.conftest import make_root, run_cli

@@ -47,7 +47,7 @@ def _check_date(v: object) -> str:
 
 @lru_cache(maxsize=4)
 def _source_ids(config_dir: str) -> frozenset[str]:
-    from analysis.fetch.manifest import load
+    from analysis.fetch import load_manifest as load
 
     return frozenset(s.id for s in load())
 

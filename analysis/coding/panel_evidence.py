@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.errors import InputError
-from analysis.etl.countries import ccode_to_iso3, clean_label, try_iso3
+from analysis.etl import ccode_to_iso3, clean_label, try_iso3
 
 NATO_TABLES = {
     "TABLE3": ("milex_gdp_nato", 1.0),

@@ -11,11 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis import config
+from analysis import config, dictionary
 from analysis.coding import (
     agreement,
     codebook,
-    dictionary,
     latent,
     latent_validation,
     levels,

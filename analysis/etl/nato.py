@@ -168,7 +168,7 @@ def load(source_id: str = "nato-2024", engine: str = "calamine") -> pd.DataFrame
             "edition not in the registry",
             "add it under `editions`",
         )
-    from analysis.fetch.manifest import raw_path
+    from analysis.fetch import raw_path
 
     path = raw_path(source_id)
     frames = []

@@ -201,7 +201,8 @@ def country_year(rec: pd.DataFrame, prefix: str, years: tuple[int, int]) -> pd.D
 
 def load(years: tuple[int, int]) -> dict[str, pd.DataFrame]:
     """The three client-year tables; years = the sources' common coverage (config/panel.yaml)."""
-    from analysis.fetch.manifest import by_id, raw_path
+    from analysis.fetch import raw_path
+    from analysis.fetch import source_by_id as by_id
 
     tr = by_id("ohist-travels-0.8.4")
     files = {f.file: raw_path(tr.id, f.file) for f in tr.files}

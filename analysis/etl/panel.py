@@ -29,7 +29,8 @@ from analysis.etl import (
     unga_votes,
     validation_sources,
 )
-from analysis.fetch.manifest import by_id, raw_path
+from analysis.fetch import raw_path
+from analysis.fetch import source_by_id as by_id
 
 
 def _src(source_id: str, file: str | None = None) -> dict:

@@ -5,8 +5,7 @@ Stata variable labels come from config/dictionary.yaml, which must document ever
 
 from __future__ import annotations
 
-from analysis import config
-from analysis.coding import dictionary
+from analysis import config, dictionary
 from analysis.etl import panel as panel_mod
 from analysis.etl import schema
 from analysis.io import write_csv, write_dta, write_json, write_parquet

@@ -125,7 +125,7 @@ def parse_sheet(
 
 
 def load(source_id: str = "sipri-milex-2025", engine: str = "calamine") -> pd.DataFrame:
-    from analysis.fetch.manifest import raw_path
+    from analysis.fetch import raw_path
 
     path = raw_path(source_id)
     frames = []

@@ -115,7 +115,7 @@ def load_register(path: Path, source_id: str = "sipri-tiv-2024") -> pd.DataFrame
 
 
 def load(source_id: str = "sipri-tiv-2024") -> tuple[pd.DataFrame, pd.DataFrame]:
-    from analysis.fetch.manifest import raw_path
+    from analysis.fetch import raw_path
 
     return (
         load_tiv(raw_path(source_id, "us_import-export-values.csv"), source_id),

@@ -1,1 +1,10 @@
-"""Fetch stage: sources manifest -> data/raw/<source-id>/<publisher file>."""
+"""Fetch stage: sources manifest -> data/raw/<source-id>/<publisher file>.
+
+Public API for later stages: the manifest (`load_manifest`, `source_by_id`, `raw_path`).
+"""
+
+from analysis.fetch.manifest import by_id as source_by_id
+from analysis.fetch.manifest import load as load_manifest
+from analysis.fetch.manifest import raw_path
+
+__all__ = ["load_manifest", "raw_path", "source_by_id"]

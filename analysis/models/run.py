@@ -12,8 +12,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 
 from analysis import config
-from analysis.coding import rules
-from analysis.coding.run import measured_levels
+from analysis.coding import measured_levels, year_codes
 from analysis.errors import InputError
 from analysis.io import sha256, write_csv, write_json
 from analysis.models import data as mdata
@@ -341,7 +340,7 @@ def robustness(
     # alternative SG1 rules
     for alt in cfg["robustness"]["sg1_min_increase"]:
         params = {**rcfg["rules"], "SG1": {**rcfg["rules"]["SG1"], "min_increase": alt}}
-        yc = measured_levels(rules.year_codes(panel, params), rcfg["measured_guarantee"])
+        yc = measured_levels(year_codes(panel, params), rcfg["measured_guarantee"])
         s = mdata.year_sample(yc, panel)
         e, _, _ = ologit_entry(
             reg,

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from analysis import config
 from analysis.errors import InputError
-from analysis.fetch.manifest import load as load_manifest
+from analysis.fetch import load_manifest
 
 
 class _Entry(BaseModel):
