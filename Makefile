@@ -5,11 +5,12 @@ PROC    := data/processed
 STAMP   := data/raw/.fetched
 CORE    := analysis/__main__.py analysis/config.py analysis/errors.py analysis/io.py analysis/dictionary.py
 ETL_SRC := $(CORE) $(wildcard analysis/etl/*.py analysis/fetch/*.py)
-ETL_CFG := config/panel.yaml config/dictionary.yaml config/sources.yaml config/nato_editions.yaml config/country_overrides.csv config/ccode_overrides.csv
+ETL_CFG := config/panel.yaml config/dictionary.yaml config/sources.yaml config/nato_editions.yaml config/country_overrides.csv config/ccode_overrides.csv config/ohist_country_ids.csv
 COD_SRC := $(CORE) $(wildcard analysis/coding/*.py)
 MOD_SRC := $(CORE) $(wildcard analysis/models/*.py)
 REP_SRC := $(CORE) $(wildcard analysis/report/*.py)
 CODEBOOK:= $(wildcard data/codebook/*.yaml)
+MEASURE := config/measurement.yaml config/reliability.yaml config/source_hosts.yaml $(wildcard data/validation/*.yaml data/audit/*.csv data/double_coding/*.csv data/double_coding/second/*.yaml data/double_coding/round2/*.csv data/double_coding/round2/second/*.yaml)
 
 .DEFAULT_GOAL := help
 .PHONY: help all fetch panel code models report render test test-all bench lint format clean validate-codebook
@@ -38,7 +39,7 @@ validate-codebook: $(VENV) ## validate data/codebook/*.yaml
 	$(PY) -m analysis validate-codebook
 
 code: $(PROC)/coded_periods.parquet ## code the indicators (codebook + rules tracks)
-$(PROC)/coded_periods.parquet: $(PROC)/panel.parquet $(CODEBOOK) $(COD_SRC) config/rules.yaml config/dictionary.yaml
+$(PROC)/coded_periods.parquet: $(PROC)/panel.parquet $(CODEBOOK) $(COD_SRC) $(MEASURE) config/rules.yaml config/dictionary.yaml
 	$(PY) -m analysis code
 
 models: reports/models.json ## fit the models
@@ -46,7 +47,7 @@ reports/models.json: $(PROC)/coded_periods.parquet $(MOD_SRC) config/models.yaml
 	$(PY) -m analysis models
 
 report: reports/report.html ## write the report (html, md, tex tables, figures)
-reports/report.html: reports/models.json $(REP_SRC) $(CODEBOOK) data/paper/nato_share_gdp.csv CITATION.cff config/sources.yaml config/rules.yaml
+reports/report.html: reports/models.json $(REP_SRC) $(CODEBOOK) $(PROC)/coded_periods.parquet data/paper/nato_share_gdp.csv CITATION.cff config/sources.yaml config/rules.yaml
 	$(PY) -m analysis report
 
 render: reports/report.html ## render the HTML in headless Chromium to reports/render/page-*.png for review
