@@ -246,6 +246,14 @@ def test_double_coding_sample_is_reproducible_from_its_seed():
         assert n >= 0.30 * len(g), (per, reg)
 
 
+def test_round2_sample_is_reproducible_and_fresh():
+    r2 = config.load_yaml("reliability")["double_coding_round2"]
+    committed = pd.read_csv(ROOT / r2["sample_file"])
+    pd.testing.assert_frame_equal(committed, sampling.draw_round2_sample().reset_index(drop=True))
+    r1 = pd.read_csv(ROOT / "data" / "double_coding" / "sample.csv")
+    assert not set(zip(committed.client, committed.period)) & set(zip(r1.client, r1.period))
+
+
 def test_krippendorff_textbook_example():
     """Krippendorff (2011), 'Computing Krippendorff's alpha-reliability', the 4-coder x 12-unit
     example: nominal 0.743, ordinal 0.815, interval 0.849 (values printed in the paper)."""

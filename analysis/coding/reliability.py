@@ -265,8 +265,25 @@ def run(agg: dict, dyads: list[codebook.Dyad] | None = None) -> dict[str, pd.Dat
     unit_lv = unit_levels(pairs, agg)
     if dyads is not None:
         check_adjudication(pairs, dyads)
-    return {
+    out = {
         "reliability": table(pairs, unit_lv),
         "reliability_pairs": pairs,
         "reliability_levels": unit_lv,
     }
+    r2 = config.load_yaml("reliability").get("double_coding_round2")
+    if r2 and any((config.root() / r2["second_coder_dir"]).glob("*.yaml")):
+        root = config.root()
+        s2 = pd.read_csv(root / r2["sample_file"])
+        p2 = paired(
+            _read_first(root / r2["first_grades_file"]),
+            second_coder_grades(root / r2["second_coder_dir"]),
+            s2,
+        )
+        u2 = unit_levels(p2, agg)
+        if dyads is not None:
+            check_adjudication(p2, dyads, root / r2["adjudication_log"])
+        out |= {
+            "reliability_round2": table(p2, u2, seed=r2["seed"]),
+            "reliability_round2_pairs": p2,
+        }
+    return out
