@@ -364,3 +364,31 @@ def test_known_group_event_moves_the_grade(event):
         assert (got > other) if kind == "above_period" else (got < other), (
             f"{event['id']}: {event['period']} {got} vs {ref} {other}"
         )
+
+
+def test_renamed_paper_period_stops_the_stage_without_output(built, tmp_path):
+    """Issue: renaming the `trump` period in one file made the paper's Poland case vanish."""
+    root = _coded_root(built, tmp_path)
+    p = root / "data" / "codebook" / "USA-POL.yaml"
+    p.write_text(p.read_text().replace("id: trump", "id: trump_term", 1))
+    res = run_cli(root, "code")
+    assert res.returncode == 2, res.stderr
+    assert "paper's case is missing" in res.stderr and "USA-POL.yaml" in res.stderr
+    assert not (root / "data" / "processed" / "coded_periods.parquet").exists()
+    assert not (root / "reports" / "four_cases.csv").exists()
+
+
+def test_grade_contradicting_the_adjudication_stops_the_stage(built, tmp_path):
+    """An adjudicated grade changed in the codebook without the log: exit 2, nothing written."""
+    log = pd.read_csv(ROOT / "data" / "double_coding" / "adjudication.csv")
+    r = log[log.final.notna()].iloc[0]
+    root = _coded_root(built, tmp_path)
+    p = root / "data" / "codebook" / f"USA-{r.client}.yaml"
+    raw = yaml.load(p.read_text(), Loader=codebook._NoDates)
+    item = next(x for x in raw["periods"] if x["id"] == r.period)[r.indicator]
+    item["grade"] = 1 if int(r.final) != 1 else 0
+    p.write_text(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True))
+    res = run_cli(root, "code")
+    assert res.returncode == 2, res.stderr
+    assert "adjudication.csv" in res.stderr and f"{r.client} {r.period} {r.indicator}" in res.stderr
+    assert not (root / "data" / "processed" / "coded_periods.parquet").exists()

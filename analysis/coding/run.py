@@ -28,7 +28,19 @@ from analysis.errors import InputError
 from analysis.io import write_csv, write_dta, write_parquet, write_table, write_text
 
 IND = list(config.indicators())
-PAPER_CASES = ["POL", "DEU", "JPN", "PHL"]
+
+
+def paper_cases() -> list[str]:
+    """The paper's four cases, in the order of its Tables 10-11 (config/models.yaml)."""
+    cases = config.load_yaml("models").get("robustness", {}).get("paper_cases")
+    if not (isinstance(cases, list) and cases and all(isinstance(c, str) for c in cases)):
+        raise InputError(
+            config.config_dir() / "models.yaml",
+            "robustness.paper_cases",
+            f"expected a list of ISO3 codes, got {cases!r}",
+            "restore [POL, DEU, JPN, PHL] (the paper's Tables 10-11)",
+        )
+    return cases
 
 
 def _levels(codes: dict[str, int | None], agg: dict) -> dict[str, object]:
@@ -160,13 +172,15 @@ def rules_rows(panel: pd.DataFrame, cfg: dict) -> pd.DataFrame:
 
 def four_cases(periods: pd.DataFrame) -> pd.DataFrame:
     cb = periods[(periods.track == "codebook") & (periods.period == "trump")].set_index("client")
-    missing = [c for c in PAPER_CASES if c not in cb.index]
+    cases = paper_cases()
+    missing = [c for c in cases if c not in cb.index]
     if missing:
         raise InputError(
             config.codebook_dir(),
             f"USA-{missing[0]}.yaml: periods[trump]",
-            "the paper's case is missing",
-            "restore the trump period of the four paper cases",
+            "the paper's case is missing (config/models.yaml robustness.paper_cases)",
+            "restore the trump period of the four paper cases: without it Tables 10-11 cannot be "
+            "reproduced",
         )
     order = (
         IND[:3]
@@ -179,7 +193,7 @@ def four_cases(periods: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for item in order:
         r = {"row": item}
-        for c in PAPER_CASES:
+        for c in cases:
             v = cb.loc[c, item]
             r[c] = (
                 ("x" if v == 1 else "")
@@ -253,6 +267,7 @@ def run() -> dict:
     grade_cols = [f"{k}_grade" for k in IND] + ["bs_grade_sum", "ie_grade_sum", "sg_grade_sum"]
     periods = _ints(periods, IND + ["SG1L"] + grade_cols)
     periods = periods.sort_values(["patron", "client", "start", "track"]).reset_index(drop=True)
+    fc = four_cases(periods)  # before any write: a missing paper case stops the stage cleanly
     years = coded_years(panel, _ints(cb.copy(), IND), cfg)
     years = _ints(years, [f"cb_{c}" for c in IND])
     agree = agreement.per_indicator(periods, list(rules.MEASURED))
@@ -265,17 +280,7 @@ def run() -> dict:
     tables = {"coded_periods": periods, "coded_years": years, "guarantee_latent": lat["scores"]}
     for name, df in tables.items():
         dictionary.check(name, df.columns)
-    for name, df in tables.items():
-        write_table(out / name, df)
-        write_dta(
-            out / f"{name}.dta",
-            df.rename(columns=dictionary.stata_names(name)),
-            dictionary.labels(name),
-        )
-    write_parquet(out / "guarantee_latent_draws.parquet", lat["draws"])
-    dd = dictionary.build(out)
-    write_csv(out / "data_dictionary.csv", dd)
-    write_text(out / "data_dictionary.md", dictionary.markdown(dd))
+    # everything that can fail on bad input is computed before the first write
     rep = config.reports_dir()
     cb_out = periods[periods.track == "codebook"]
     measures = validity.period_measures(panel, cfg["periods"])
@@ -291,9 +296,20 @@ def run() -> dict:
     if audit_summary is not None:
         checks["audit_summary"] = audit_summary
     checks |= latent_validation.tables(lat, cb_out, panel)
+    for name, df in tables.items():
+        write_table(out / name, df)
+        write_dta(
+            out / f"{name}.dta",
+            df.rename(columns=dictionary.stata_names(name)),
+            dictionary.labels(name),
+        )
+    write_parquet(out / "guarantee_latent_draws.parquet", lat["draws"])
+    dd = dictionary.build(out)
+    write_csv(out / "data_dictionary.csv", dd)
+    write_text(out / "data_dictionary.md", dictionary.markdown(dd))
     for name, df in {**checks, **rel}.items():
         write_csv(rep / f"{name}.csv", df)
-    write_csv(rep / "four_cases.csv", four_cases(periods))
+    write_csv(rep / "four_cases.csv", fc)
     write_csv(rep / "track_agreement.csv", agree)
     write_csv(rep / "track_disagreements.csv", disagree)
     write_csv(rep / "codebook_coverage.csv", coverage(dyads))
