@@ -251,7 +251,8 @@ def test_round2_sample_is_reproducible_and_fresh():
     committed = pd.read_csv(ROOT / r2["sample_file"])
     pd.testing.assert_frame_equal(committed, sampling.draw_round2_sample().reset_index(drop=True))
     r1 = pd.read_csv(ROOT / "data" / "double_coding" / "sample.csv")
-    assert not set(zip(committed.client, committed.period)) & set(zip(r1.client, r1.period))
+    fresh = set(zip(committed.client, committed.period, strict=True))
+    assert not fresh & set(zip(r1.client, r1.period, strict=True))
 
 
 def test_krippendorff_textbook_example():
