@@ -393,3 +393,26 @@ def test_grade_contradicting_the_adjudication_stops_the_stage(built, tmp_path):
     assert res.returncode == 2, res.stderr
     assert "adjudication.csv" in res.stderr and f"{r.client} {r.period} {r.indicator}" in res.stderr
     assert not (root / "data" / "processed" / "coded_periods.parquet").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "edit", "needle"),
+    [
+        ("reliability", lambda c: c["double_coding"].update(share=1.5), "double_coding.share"),
+        ("reliability", lambda c: c["audit"].update(seeds=1), "audit.seeds"),
+        ("measurement", lambda c: c["sampler"].update(burn=5000), "burn 5000"),
+        ("measurement", lambda c: c["indicators"]["pres_visit"].update(type="count"), "type"),
+        ("measurement", lambda c: c["identify"].update(reference="nope"), "identify.reference"),
+        ("measurement", lambda c: c["smoothing"].update(rho=1.2), "smoothing.rho"),
+    ],
+)
+def test_measurement_configs_have_schemas(built, tmp_path, name, edit, needle):
+    from tests.conftest import edit_yaml
+
+    root = _coded_root(built, tmp_path)
+    edit_yaml(root, name, edit)
+    res = run_cli(root, "code")
+    assert res.returncode == 2, res.stderr
+    assert f"{name}.yaml" in res.stderr and needle in res.stderr, res.stderr
+    assert "internal error" not in res.stderr
+    assert not (root / "data" / "processed" / "coded_periods.parquet").exists()

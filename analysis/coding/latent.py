@@ -40,7 +40,9 @@ class Fit:
 
 
 def cfg() -> dict:
-    c = config.load_yaml("measurement")
+    from analysis.schemas import Measurement, validate
+
+    c = validate("measurement", Measurement)
     where = config.config_dir() / "measurement.yaml"
     for name, spec in c.get("indicators", {}).items():
         if spec.get("type") not in TYPES:

@@ -24,7 +24,9 @@ BIN_ORDER = {"low": 0, "high": 1}
 
 
 def _cfg() -> dict:
-    return config.load_yaml("reliability")["double_coding"]
+    from analysis.schemas import Reliability, validate
+
+    return validate("reliability", Reliability)["double_coding"]
 
 
 def second_coder_grades(folder=None) -> pd.DataFrame:

@@ -17,7 +17,9 @@ from analysis.io import atomic_write
 
 
 def _cfg() -> dict:
-    return config.load_yaml("reliability")
+    from analysis.schemas import Reliability, validate
+
+    return validate("reliability", Reliability)
 
 
 def dyad_periods() -> pd.DataFrame:
