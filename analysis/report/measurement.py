@@ -116,7 +116,20 @@ def audit_block(lk: Linker) -> list:
     def v(m: str, d: int = 0) -> str:
         return lk.csv("audit_summary.csv", a, idx[m], "value", d)
 
-    df = _t(lk, "audit_summary.csv", a, {"value": ("value", 2)}, ["measure"])
+    rows = [
+        {
+            "measure": a.measure.iloc[i],
+            "value": lk.csv(
+                "audit_summary.csv",
+                a,
+                i,
+                "value",
+                2 if a.measure.iloc[i].startswith("share") else 0,
+            ),
+        }
+        for i in range(len(a))
+    ]
+    df = pd.DataFrame(rows)
     return [
         "### 4.2 Evidence audit\n",
         f"{v('items audited')} web evidence items drawn with a seed (`python -m analysis draw-audit`, "
