@@ -336,31 +336,7 @@ def read_raw(path: Path) -> dict:
 
 def load_file(path: Path) -> Dyad:
     path = Path(path)
-    if not path.exists() or path.stat().st_size == 0:
-        raise InputError(
-            path,
-            "",
-            "file missing or empty",
-            "write the dyad's codebook (see docs/adding_a_dyad.md)",
-        )
-    try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_NoDates)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1} column {mark.column + 1}" if mark else "YAML"
-        raise InputError(
-            path,
-            where,
-            f"malformed YAML: {getattr(exc, 'problem', exc)}",
-            "fix the YAML syntax (indentation, quotes around text containing ': ')",
-        ) from None
-    if not isinstance(raw, dict):
-        raise InputError(
-            path,
-            "top level",
-            "expected a mapping with patron, client, client_name, periods",
-            "see docs/codebook_format.md",
-        )
+    raw = read_raw(path)
     try:
         dyad = Dyad(**raw)
     except ValidationError as exc:

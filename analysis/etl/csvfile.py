@@ -56,3 +56,21 @@ def require_columns(df: pd.DataFrame, cols: list[str], path: Path, where: str = 
             f"missing column(s) {missing}; found {list(df.columns)[:12]}...",
             "the publisher renamed a column: check the file against SOURCE.md and update the parser",
         )
+
+
+def need_file(path: Path) -> Path:
+    """A raw file that must exist and be non-empty (else: fetch it again)."""
+    if not path.exists() or path.stat().st_size == 0:
+        raise InputError(path, "", "file missing or empty", "run `make fetch` again")
+    return path
+
+
+def read_csv(path: Path, **kw) -> pd.DataFrame:
+    """A plain CSV (header on line 1), with a clear error for a missing, empty or broken file."""
+    need_file(path)
+    try:
+        return pd.read_csv(path, **kw)
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        raise InputError(
+            path, "CSV", f"cannot parse ({exc})", "the file is corrupt or truncated: fetch it again"
+        ) from None

@@ -15,16 +15,11 @@ import pandas as pd
 
 from analysis.errors import InputError
 from analysis.etl import countries
-from analysis.etl.csvfile import require_columns
+from analysis.etl.csvfile import read_csv, require_columns
 
 
 def load(path: Path) -> tuple[pd.DataFrame, tuple[int, int]]:
-    if not path.exists() or path.stat().st_size == 0:
-        raise InputError(path, "", "file missing or empty", "run `make fetch` again")
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-        raise InputError(path, "CSV", f"cannot parse ({exc})", "fetch the file again") from None
+    df = read_csv(path, dtype=str, keep_default_na=False)
     require_columns(df, ["ccode", "year", "spend_construction"], path)
     df["line"] = df.index + 2
     raw = df.spend_construction.str.strip()

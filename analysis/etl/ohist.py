@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -29,6 +30,7 @@ import pandas as pd
 from analysis import config
 from analysis.errors import InputError
 from analysis.etl import countries
+from analysis.etl.csvfile import read_csv
 
 # The source marks a meeting the traveller went to, rather than a bilateral visit, by "Attended
 # ..." (SOURCE.md: "Only remarks or description says 'Attended the ...'").
@@ -55,8 +57,14 @@ def _parse(path: Path) -> ET.Element:
 
 
 def _aliases() -> dict[str, str]:
-    path = config.config_dir() / "ohist_country_ids.csv"
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return _read_aliases(str(config.config_dir()))
+
+
+@lru_cache(maxsize=4)
+def _read_aliases(config_dir: str) -> dict[str, str]:
+    """config/ohist_country_ids.csv, read once per configuration folder."""
+    path = Path(config_dir) / "ohist_country_ids.csv"
+    df = read_csv(path, dtype=str, keep_default_na=False)
     if not {"id", "iso3"} <= set(df.columns):
         raise InputError(path, "header", "needs columns id, iso3", "restore the file")
     return dict(zip(df["id"], df["iso3"], strict=True))
@@ -97,8 +105,8 @@ def load_terms(path: Path) -> pd.DataFrame:
             rows.append(
                 {
                     "who": pid,
-                    "took": pd.Timestamp(took),
-                    "left": pd.Timestamp(left) if left else pd.NaT,
+                    "took": _date(took, path, pid, "took-office-date"),
+                    "left": _date(left, path, pid, "left-office-date") if left else pd.NaT,
                 }
             )
     if not rows:
@@ -106,38 +114,54 @@ def load_terms(path: Path) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _record(el: ET.Element, path: Path, place: str, text: str, role: str, who: str) -> dict:
+    """One trip or visit: dates checked, country resolved, the multilateral flag set."""
+    rid = _text(el.find("id"))
+    c = el.find(place)
+    if c is None:
+        raise InputError(path, f"record id {rid}", f"record without <{place}>", "check the file")
+    start = _date(_text(el.find("start-date")), path, rid, "start-date")
+    end = _date(_text(el.find("end-date")) or str(start.date()), path, rid, "end-date")
+    if end < start:
+        raise InputError(path, f"record id {rid}", "end-date before start-date", "check it")
+    remarks = _text(el.find(text))
+    return {
+        "role": role,
+        "who": who,
+        "start": start,
+        "end": end,
+        "iso3": resolve_country(c.get("id", ""), _text(c), path, rid),
+        "remarks": remarks,
+        "multilateral": bool(MULTILATERAL.search(remarks)),
+        "file": path.name,
+        "record": rid,
+    }
+
+
 def load_trips(paths: list[Path]) -> pd.DataFrame:
     """Every trip record: role, who, start, end, iso3, remarks, multilateral, file, record id."""
-    rows = []
-    for path in paths:
-        for t in _parse(path):
-            if t.tag != "trip":
-                continue
-            rid = _text(t.find("id"))
-            c = t.find("country")
-            if c is None:
-                raise InputError(
-                    path, f"record id {rid}", "trip without a country", "check the file"
-                )
-            start = _date(_text(t.find("start-date")), path, rid, "start-date")
-            end = _date(_text(t.find("end-date")) or str(start.date()), path, rid, "end-date")
-            if end < start:
-                raise InputError(path, f"record id {rid}", "end-date before start-date", "check it")
-            remarks = _text(t.find("remarks"))
-            rows.append(
-                {
-                    "role": t.get("role") or _text(t.find("role")),
-                    "who": t.get("who"),
-                    "start": start,
-                    "end": end,
-                    "iso3": resolve_country(c.get("id", ""), _text(c), path, rid),
-                    "remarks": remarks,
-                    "multilateral": bool(MULTILATERAL.search(remarks)),
-                    "file": path.name,
-                    "record": rid,
-                }
+    return pd.DataFrame(
+        [
+            _record(
+                t, path, "country", "remarks", t.get("role") or _text(t.find("role")), t.get("who")
             )
-    return pd.DataFrame(rows)
+            for path in paths
+            for t in _parse(path)
+            if t.tag == "trip"
+        ]
+    )
+
+
+def load_visits(paths: list[Path]) -> pd.DataFrame:
+    """Every visit of a foreign leader, in the same layout as the trips (role 'leader')."""
+    return pd.DataFrame(
+        [
+            _record(v, path, "from", "description", "leader", _text(v.find("visitor")))
+            for path in paths
+            for v in _parse(path)
+            if v.tag == "visit"
+        ]
+    )
 
 
 def drop_president_elect(trips: pd.DataFrame, terms: pd.DataFrame) -> pd.DataFrame:
@@ -149,35 +173,6 @@ def drop_president_elect(trips: pd.DataFrame, terms: pd.DataFrame) -> pd.DataFra
         s = trips.at[i, "start"]
         keep[i] = bool(((t.took <= s) & (t.left.isna() | (s <= t.left))).any())
     return trips[keep]
-
-
-def load_visits(paths: list[Path]) -> pd.DataFrame:
-    rows = []
-    for path in paths:
-        for v in _parse(path):
-            if v.tag != "visit":
-                continue
-            rid = _text(v.find("id"))
-            c = v.find("from")
-            if c is None:
-                raise InputError(path, f"record id {rid}", "visit without 'from'", "check the file")
-            start = _date(_text(v.find("start-date")), path, rid, "start-date")
-            end = _date(_text(v.find("end-date")) or str(start.date()), path, rid, "end-date")
-            desc = _text(v.find("description"))
-            rows.append(
-                {
-                    "role": "leader",
-                    "who": _text(v.find("visitor")),
-                    "start": start,
-                    "end": end,
-                    "iso3": resolve_country(c.get("id", ""), _text(c), path, rid),
-                    "remarks": desc,
-                    "multilateral": bool(MULTILATERAL.search(desc)),
-                    "file": path.name,
-                    "record": rid,
-                }
-            )
-    return pd.DataFrame(rows)
 
 
 def merge_stops(rec: pd.DataFrame) -> pd.DataFrame:

@@ -16,19 +16,14 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import InputError
-from analysis.etl.csvfile import require_columns
+from analysis.etl.csvfile import read_csv, require_columns
 
 YES, ABSTAIN, NO, ABSENT, NONMEMBER = 1, 2, 3, 8, 9
 ARTEFACTS = {"TUR": "2023-11-01"}  # client -> first date of the renaming artefact
 
 
 def read(path: Path) -> pd.DataFrame:
-    if not path.exists() or path.stat().st_size == 0:
-        raise InputError(path, "", "file missing or empty", "run `make fetch` again")
-    try:
-        df = pd.read_csv(path, low_memory=False)
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-        raise InputError(path, "CSV", f"cannot parse ({exc})", "fetch the file again") from None
+    df = read_csv(path, low_memory=False)
     require_columns(df, ["rcid", "date"], path)
     return pd.concat([df, pd.Series(df.index + 2, name="line")], axis=1)
 

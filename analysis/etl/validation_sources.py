@@ -11,12 +11,11 @@ import pandas as pd
 
 from analysis.errors import InputError
 from analysis.etl import countries
-from analysis.etl.csvfile import require_columns
+from analysis.etl.csvfile import need_file, read_csv, require_columns
 
 
 def load_statements(path: Path) -> tuple[pd.DataFrame, tuple[int, int]]:
-    if not path.exists() or path.stat().st_size == 0:
-        raise InputError(path, "", "file missing or empty", "run `make fetch` again")
+    need_file(path)
     try:
         df = pd.read_stata(path)
     except Exception as exc:  # pandas raises several types for a damaged .dta
@@ -44,12 +43,7 @@ def load_statements(path: Path) -> tuple[pd.DataFrame, tuple[int, int]]:
 
 def load_exercises(path: Path, patron_gw: int = 2) -> tuple[pd.DataFrame, tuple[int, int]]:
     """Distinct MME exercises per client-year in which both the US and the client take part."""
-    if not path.exists() or path.stat().st_size == 0:
-        raise InputError(path, "", "file missing or empty", "run `make fetch` again")
-    try:
-        df = pd.read_csv(path, low_memory=False)
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-        raise InputError(path, "CSV", f"cannot parse ({exc})", "fetch the file again") from None
+    df = read_csv(path, low_memory=False)
     require_columns(df, ["MMEID", "gwcode", "year"], path)
     df["gwcode"] = pd.to_numeric(df.gwcode, errors="coerce")
     years = (int(df.year.min()), int(df.year.max()))
@@ -70,12 +64,7 @@ def load_signals(path: Path, last_year: int = 2010) -> tuple[pd.DataFrame, tuple
     """McManus & Nieman's US signals per client-year: statements (count), joint exercise (0/1),
     visit (0/1). Kept to 1950-2010: statements and exercises are 0 for every country in 2011-2012
     (the underlying sources end), which is missing data, not the absence of signals."""
-    if not path.exists() or path.stat().st_size == 0:
-        raise InputError(path, "", "file missing or empty", "run `make fetch` again")
-    try:
-        df = pd.read_csv(path)
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-        raise InputError(path, "CSV", f"cannot parse ({exc})", "fetch the file again") from None
+    df = read_csv(path)
     require_columns(df, ["ccode", "year", *MN_COLUMNS], path)
     for c in MN_COLUMNS:
         v = pd.to_numeric(df[c], errors="coerce")
@@ -84,7 +73,7 @@ def load_signals(path: Path, last_year: int = 2010) -> tuple[pd.DataFrame, tuple
             raise InputError(
                 path, f"line {i + 2}, column {c}", f"{df[c][i]!r} is not a count", "fetch again"
             )
-    df = df[df.year <= last_year]
+    df = df.loc[df.year <= last_year, ["ccode", "year", *MN_COLUMNS]].copy()
     iso = {c: countries.ccode_to_iso3(int(c)) for c in df.ccode.unique()}
     df = df.assign(iso3=df.ccode.map(iso))
     df = df[df.iso3.notna() & (df.iso3 != countries.SKIP)]

@@ -5,19 +5,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analysis.report.measurement import linked_rows
 from analysis.report.prov import Linker
 from analysis.report.tables import Table
-
-
-def _linked(lk: Linker, rel: str, df: pd.DataFrame, cols: dict, label: list[str]) -> pd.DataFrame:
-    rows = []
-    for i in range(len(df)):
-        r = {c: str(df.iloc[i][c]) for c in label}
-        for out, (col, d) in cols.items():
-            v = df.iloc[i][col]
-            r[out] = "n/a" if pd.isna(v) else lk.csv(rel, df, i, col, d)
-        rows.append(r)
-    return pd.DataFrame(rows)
 
 
 def section(lk: Linker) -> list:
@@ -52,7 +42,7 @@ def section(lk: Linker) -> list:
         Table(
             "latent_loadings",
             "Measurement model: loadings (posterior mean, 90 % interval) and information shares",
-            _linked(
+            linked_rows(
                 lk,
                 "latent_loadings.csv",
                 ld,
@@ -72,7 +62,7 @@ def section(lk: Linker) -> list:
         Table(
             "latent_external",
             "The latent score against Blankenship's reassurance statements and MME exercises",
-            _linked(
+            linked_rows(
                 lk,
                 "latent_external.csv",
                 ext,
@@ -85,7 +75,7 @@ def section(lk: Linker) -> list:
         Table(
             "latent_convergent",
             "The latent score against the codebook",
-            _linked(
+            linked_rows(
                 lk,
                 "latent_convergent.csv",
                 conv,
@@ -104,7 +94,7 @@ def section(lk: Linker) -> list:
         Table(
             "latent_events",
             "The latent score around documented events",
-            _linked(
+            linked_rows(
                 lk,
                 "latent_events.csv",
                 ev,

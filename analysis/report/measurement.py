@@ -13,7 +13,11 @@ from analysis.report.prov import Linker
 from analysis.report.tables import Table
 
 
-def _t(lk: Linker, rel: str, df: pd.DataFrame, cols: dict[str, tuple[str, int]], label: list[str]):
+def linked_rows(
+    lk: Linker, rel: str, df: pd.DataFrame, cols: dict[str, tuple[str, int]], label: list[str]
+) -> pd.DataFrame:
+    """One table row per CSV row: `label` columns as text, `cols` {header: (column, decimals)} as
+    numbers linked to their line and column of reports/<rel>."""
     rows = []
     for i in range(len(df)):
         r = {c: str(df.iloc[i][c]) for c in label}
@@ -24,6 +28,17 @@ def _t(lk: Linker, rel: str, df: pd.DataFrame, cols: dict[str, tuple[str, int]],
     return pd.DataFrame(rows)
 
 
+AGREEMENT_COLS = {
+    "units": ("units", 0),
+    "pairable": ("pairable", 0),
+    "% agree": ("pct_agree", 2),
+    "alpha": ("alpha", 2),
+    "95% CI low": ("alpha_ci_low", 2),
+    "95% CI high": ("alpha_ci_high", 2),
+}
+AGREEMENT_LABELS = ["measure", "what", "level"]
+
+
 def reliability_block(lk: Linker) -> list:
     rel = lk.inp.extra.get("reliability")
     if rel is None:
@@ -31,20 +46,7 @@ def reliability_block(lk: Linker) -> list:
             "No double coding is committed yet (`data/double_coding/`), so inter-coder reliability "
             "cannot be reported.\n"
         ]
-    df = _t(
-        lk,
-        "reliability.csv",
-        rel,
-        {
-            "units": ("units", 0),
-            "pairable": ("pairable", 0),
-            "% agree": ("pct_agree", 2),
-            "alpha": ("alpha", 2),
-            "95% CI low": ("alpha_ci_low", 2),
-            "95% CI high": ("alpha_ci_high", 2),
-        },
-        ["measure", "what", "level"],
-    )
+    df = linked_rows(lk, "reliability.csv", rel, AGREEMENT_COLS, AGREEMENT_LABELS)
     met = rel[rel.what.isin(["grade", "level"])]
     n_goal = int(met.meets_goal.sum())
     g = rel[(rel.measure == "guarantee") & (rel.what == "level")].index[0]
@@ -73,19 +75,7 @@ def reliability_block(lk: Linker) -> list:
     ]
     r2 = lk.inp.extra.get("reliability_round2")
     if r2 is not None:
-        d2 = _t(
-            lk,
-            "reliability_round2.csv",
-            r2,
-            {
-                "pairable": ("pairable", 0),
-                "% agree": ("pct_agree", 2),
-                "alpha": ("alpha", 2),
-                "95% CI low": ("alpha_ci_low", 2),
-                "95% CI high": ("alpha_ci_high", 2),
-            },
-            ["measure", "what", "level"],
-        )
+        d2 = linked_rows(lk, "reliability_round2.csv", r2, AGREEMENT_COLS, AGREEMENT_LABELS)
         g2 = r2[(r2.measure == "guarantee") & (r2.what == "level")].index[0]
         a2 = r2[(r2.measure == "all indicators")].index[0]
         a1 = rel[(rel.measure == "all indicators")].index[0]
@@ -160,7 +150,7 @@ def evidence_block(lk: Linker) -> list:
 def validity_block(lk: Linker) -> list:
     c = lk.inp.extra["validity_convergent"]
     k = lk.inp.extra["known_groups"]
-    dfc = _t(
+    dfc = linked_rows(
         lk,
         "validity_convergent.csv",
         c,
