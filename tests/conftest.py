@@ -94,10 +94,26 @@ def edit_yaml(root: Path, name: str, edit) -> None:
     p.write_text(yaml.safe_dump(cfg, sort_keys=False))
 
 
+def _fast_models(c: dict) -> None:
+    """Shorter replicate counts for the test pipeline (the estimators are the same)."""
+    c["bootstrap"].update(B=49)
+    c["power"].update(reps=20)
+    c["few_cluster"].update(wild_B=99)
+    c["imputation"].update(m=5)
+
+
 @pytest.fixture(scope="session")
 def modelled(coded) -> Path:
     """The session root after the models stage, with the bootstrap shortened to B = 49."""
-    edit_yaml(coded, "models", lambda c: c["bootstrap"].update(B=49))
+    edit_yaml(coded, "models", _fast_models)
     res = run_cli(coded, "models")
     assert res.returncode == 0, res.stderr
     return coded
+
+
+@pytest.fixture(scope="session")
+def reported(modelled) -> Path:
+    """The session root after the report stage (shared by the report and replication tests)."""
+    res = run_cli(modelled, "report")
+    assert res.returncode == 0, res.stderr
+    return modelled

@@ -65,6 +65,8 @@ class _Design:
         self.y, self.X, self.J, self.link = y, X, J, link
         self.n, self.k = X.shape
         self.p = self.k + J - 1
+        self.ab = [self._ab(r) for r in range(J)]  # constant in theta: built once
+        self.inf = np.full(self.n, np.inf)
 
     def _ab(self, r: int):
         """a_r, b_r: derivatives of the upper and lower linear predictors of category r (n x p);
@@ -86,12 +88,12 @@ class _Design:
         xb = self.X @ beta
         out = []
         for r in range(J):
-            u = cuts[r] - xb if r < J - 1 else np.full(self.n, np.inf)
-            low = cuts[r - 1] - xb if r > 0 else np.full(self.n, -np.inf)
+            u = cuts[r] - xb if r < J - 1 else self.inf
+            low = cuts[r - 1] - xb if r > 0 else -self.inf
             Fu, fu, fpu = _pdf_and_slope(u, self.link)
             Fl, fl, fpl = _pdf_and_slope(low, self.link)
-            a, b = self._ab(r)
-            pi = np.clip(Fu - Fl, 1e-300, None)
+            a, b = self.ab[r]
+            pi = np.clip(Fu - Fl, 1e-100, None)
             g = fu[:, None] * a - fl[:, None] * b
             out.append((pi, g, a, b, fpu, fpl))
         return out

@@ -7,30 +7,50 @@ sample's sha256, so anyone can refit it in R or Stata.
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
+from scipy import stats
 
 from analysis import config
 from analysis.coding import measured_levels, year_codes
 from analysis.errors import InputError
-from analysis.io import sha256, write_csv, write_json
+from analysis.io import write_files_together
 from analysis.models import data as mdata
-from analysis.models import descriptive, ordered
+from analysis.models import descriptive, fewcluster, gologit, impute, ordered, retest
 from analysis.models import panel as pmod
 from analysis.models.bootstrap import CELLS, cluster_bootstrap
 from analysis.models.brant import brant
+from analysis.models.ologit import AnalyticOrderedModel
+
+
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    """The bytes analysis.io.write_csv writes (same float format and line ends)."""
+    return df.to_csv(index=False, float_format="%.10g", lineterminator="\n").encode("utf-8")
 
 
 class Registry:
+    """Every output of the stage is kept in memory and written at the end as one unit
+    (analysis.io.write_files_together): a stage killed or failing midway leaves the previous
+    outputs as they were, never a mix."""
+
     def __init__(self) -> None:
         self.models: list[dict] = []
         self.out = config.reports_dir() / "model_data"
+        self.files: dict = {}
 
     def save_data(self, name: str, df: pd.DataFrame) -> tuple[str, str]:
         path = self.out / f"{name}.csv"
-        write_csv(path, df.reset_index(drop=False) if isinstance(df.index, pd.MultiIndex) else df)
-        return f"reports/model_data/{name}.csv", sha256(path)
+        data = csv_bytes(df.reset_index(drop=False) if isinstance(df.index, pd.MultiIndex) else df)
+        self.files[path] = data
+        return f"reports/model_data/{name}.csv", hashlib.sha256(data).hexdigest()
+
+    def save_table(self, rel: str, df: pd.DataFrame) -> str:
+        self.files[config.reports_dir() / rel] = csv_bytes(df)
+        return f"reports/{rel}"
 
     def add(self, entry: dict) -> dict:
         self.models.append(entry)
@@ -45,6 +65,7 @@ def ologit_entry(
     cfg: dict,
     link: str | None = None,
     note: str = "",
+    mi: list[pd.DataFrame] | None = None,
 ) -> tuple[dict, object, pd.DataFrame]:
     o = cfg["ordered"]
     link = link or o["link"]
@@ -70,7 +91,107 @@ def ologit_entry(
     }
     if res is not None:
         entry.update(ordered.summarize(res, d[xs]))
+    if res is not None and entry["status"] == "ok" and name in cfg["few_cluster"]["models"]:
+        entry["few_cluster"] = few_cluster_ordered(d, xs, res, cfg, link)
+    if link == "logit":  # the penalised estimate beside the MLE, on the same sample
+        entry["firth"] = retest.firth_summary(d, xs, cfg)
+    if mi is not None:  # a codebook model: unknown grades imputed, not dropped
+        entry["mi_firth"] = retest.firth_mi(mi, xs, cfg)
     return reg.add(entry), res, d
+
+
+def gologit_entry(
+    reg: Registry, base: str, d: pd.DataFrame, xs: list[str], br: dict, cfg: dict
+) -> dict | None:
+    """Partial proportional odds where the Brant test rejects (config/models.yaml gologit)."""
+    gc = cfg["gologit"]
+    if base not in gc["models"]:
+        return None
+    free = gologit.free_by_brant(br, gc["free_if_brant_p_below"])
+    name = f"gologit_{base.removeprefix('ologit_')}"
+    if not free:
+        return reg.add({"name": name, "status": "not needed", "note": "Brant rejects no regressor"})
+    g = gologit.fit_gologit(ordered.prepare_y(d.guarantee), d[xs], free, groups=d.client)
+    path, digest = reg.save_data(name, d[["client", "year", "guarantee", *xs]])
+    G = int(d.client.nunique())
+    params = {}
+    for j, n in enumerate(g["names"]):
+        b, se = float(g["params"][j]), float(g["bse_cluster"][j])
+        params[n] = {"coef": b, "se": se, "p": float(2 * stats.norm.sf(abs(b / se)))}
+    return reg.add(
+        {
+            "name": name,
+            "estimator": "generalized ordered logit, partial proportional odds "
+            "(analysis/models/gologit.py, checked against R ordinal::clm nominal= and VGAM)",
+            "base_model": base,
+            "free": free,
+            "free_rule": f"per-variable Brant p < {gc['free_if_brant_p_below']}",
+            "dependent": "guarantee (low < limited < high)",
+            "regressors": xs,
+            "cluster": "client",
+            "n": int(g["n"]),
+            "n_clusters": G,
+            "data": path,
+            "data_sha256": digest,
+            "params": params,
+            "llf": float(g["llf"]),
+            "lr_test_vs_parallel": g["lr_test"],
+            "n_nonpositive": int(g["n_nonpositive"]),
+            "status": "ok" if g["converged"] else "did not converge",
+        }
+    )
+
+
+def few_cluster_ordered(d: pd.DataFrame, xs: list[str], res, cfg: dict, link: str) -> dict:
+    """CR3 (leave-one-ally-out jackknife) SEs with t(G - 1), and wild score cluster bootstrap
+    p-values, beside the CR1 sandwich of an ordered MLE."""
+    fc = cfg["few_cluster"]
+    y = ordered.prepare_y(d.guarantee)
+    X = d[xs].astype(float)
+    start = res.params.to_numpy()
+
+    def fit_fn(sub: pd.DataFrame) -> np.ndarray:
+        m = AnalyticOrderedModel(
+            ordered.prepare_y(sub.guarantee), sub[xs].astype(float), distr=link
+        )
+        p, ok = fewcluster.newton(m, start)
+        return p if ok else np.full(len(start), np.nan)
+
+    V, _ = fewcluster.cr3_jackknife(fit_fn, d, d.client.to_numpy(), full=start)
+    G = int(d.client.nunique())
+    k = len(xs)
+    tt = fewcluster.t_test(start[:k], np.sqrt(np.diag(V))[:k], G)
+    tests = [x for x in xs[:2]] + [x for x in xs if "_x_" in x]
+    seeds = np.random.SeedSequence(cfg["seed"]).spawn(len(tests))
+    wild = {}
+    for x, ss in zip(tests, seeds, strict=True):
+        w = fewcluster.wild_score_bootstrap(
+            lambda yy, XX: AnalyticOrderedModel(yy, XX, distr=link),
+            y,
+            X,
+            d.client.to_numpy(),
+            xs.index(x),
+            fc["wild_B"],
+            ss,
+            fc["wild_weights"],
+            start=start,
+        )
+        wild[x] = {k_: w[k_] for k_ in ("statistic", "p_value", "p_asymptotic", "B", "weights")}
+    return {
+        "G": G,
+        "cr3": {
+            x: {
+                "se": float(np.sqrt(V[j, j])),
+                "p_t": float(tt["p"][j]),
+                "ci_low": float(tt["ci_low"][j]),
+                "ci_high": float(tt["ci_high"][j]),
+            }
+            for j, x in enumerate(xs)
+        },
+        "wild_score": wild,
+        "note": f"CR3: leave-one-ally-out jackknife (MacKinnon, Nielsen & Webb 2023 CV3), t({G - 1}); "
+        "wild: Kline & Santos (2012) score bootstrap, null imposed",
+    }
 
 
 def hypotheses(
@@ -206,8 +327,30 @@ def panel_entries(reg: Registry, pan: pd.DataFrame, cfg: dict) -> list[dict]:
                 }
                 if est == "fe":
                     e["hausman_fe_vs_re"] = pmod.hausman(pan, dep, xs)
+                    e["cr2"] = _cr2_block(pan, dep, xs, cfg)
                 out.append(reg.add(e))
     return out
+
+
+def _cr2_block(df: pd.DataFrame, dep: str, xs: list[str], cfg: dict) -> dict:
+    """Bell-McCaffrey CR2 (ally) SEs with t(G - 1) and Satterthwaite df, beside linearmodels'."""
+    r = fewcluster.cr2_panel_fe(df, dep, xs, "client", "year")
+    tt = r.t_test(cfg["primary"]["level"])
+    return {
+        "G": r.G,
+        "params": {
+            x: {
+                "se": float(r.se[x]),
+                "p_t": float(tt.loc[x, "p"]),
+                "ci_low": float(tt.loc[x, "ci_low"]),
+                "ci_high": float(tt.loc[x, "ci_high"]),
+                "df_satterthwaite": float(r.df_satterthwaite[x]),
+            }
+            for x in r.params.index
+        },
+        "absorbed": r.absorbed,
+        "note": f"CR2 (clubSandwich's estimator, analysis/models/fewcluster.py), t({r.G - 1})",
+    }
 
 
 def _rubin(qs: np.ndarray, ses: np.ndarray) -> dict:
@@ -236,8 +379,8 @@ def _draw_fit(est: str, y: str, frame: pd.DataFrame, xs: list[str], bw: int):
     return {x: float(r.params[x]) for x in xs}, {x: float(r.std_errors[x]) for x in xs}
 
 
-def latent_entries(reg: Registry, pan: pd.DataFrame, cfg: dict) -> list[dict]:
-    """Panel models of the latent guarantee, fitted on the posterior mean and on draws (Rubin)."""
+def _latent_inputs(cfg: dict) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """The latent score (posterior mean) and the posterior draws the models use."""
     lc = cfg["latent"]
     proc = config.processed_dir()
     for f in ("guarantee_latent.parquet", "guarantee_latent_draws.parquet"):
@@ -254,6 +397,13 @@ def latent_entries(reg: Registry, pan: pd.DataFrame, cfg: dict) -> list[dict]:
             "raise config/measurement.yaml sampler.draws_saved and rerun `make code`",
         )
     use = dcols[:: max(1, len(dcols) // lc["mi_draws"])][: lc["mi_draws"]]
+    return lat, draws, use
+
+
+def latent_entries(reg: Registry, pan: pd.DataFrame, cfg: dict) -> list[dict]:
+    """Panel models of the latent guarantee, fitted on the posterior mean and on draws (Rubin)."""
+    lc = cfg["latent"]
+    lat, draws, use = _latent_inputs(cfg)
     d = pan.merge(lat, on=["client", "year"], how="left").merge(
         draws[["client", "year", *use]], on=["client", "year"], how="left"
     )
@@ -302,6 +452,8 @@ def latent_entries(reg: Registry, pan: pd.DataFrame, cfg: dict) -> list[dict]:
             "r2_within": float(getattr(res, "rsquared_within", np.nan)),
             "status": "ok",
         }
+        if est == "fe":
+            e["cr2"] = _cr2_block(d, dep, xs, cfg)
         out.append(reg.add(e))
     # ordered version: the score cut at pre-specified quantiles
     q = d[dep].quantile(lc["ordered_cut_quantiles"]).to_numpy()
@@ -330,11 +482,12 @@ def robustness(
     ys: pd.DataFrame,
     xs_b: list[str],
     xs_a: list[str],
+    mi: dict[str, list[pd.DataFrame]],
 ) -> dict:
     rob: dict = {}
     # IE threshold 4 (the text's "more than half")
     e, _, _ = ologit_entry(
-        reg, "ologit_codebook_ie4", cb_alt, xs_a, cfg, note="IE high at >= 4 of 6"
+        reg, "ologit_codebook_ie4", cb_alt, xs_a, cfg, note="IE high at >= 4 of 6", mi=mi["alt"]
     )
     rob["ie_threshold_4"] = e["name"]
     # alternative SG1 rules
@@ -363,6 +516,7 @@ def robustness(
         xs_a,
         cfg,
         note=f"{', '.join(pc)} dropped",
+        mi=[s[~s.client.isin(pc)] for s in mi["main"]],
     )
     rob["paper_cases_dropped_codebook"] = e["name"]
     e, _, _ = ologit_entry(
@@ -407,6 +561,70 @@ def robustness(
     return rob
 
 
+def retest_block(
+    reg: Registry,
+    cfg: dict,
+    rcfg: dict,
+    cb_rows: pd.DataFrame,
+    cb_s: pd.DataFrame,
+    mi_s: list[pd.DataFrame],
+    panel: pd.DataFrame,
+    ys: pd.DataFrame,
+) -> dict:
+    """The pre-specified re-test (config/models.yaml `primary`): the expert track with its
+    bounds, complete cases, the out-of-sample test and the power of the verdict rule."""
+    pe = cfg["primary"]["expert"]
+    xs = pe["regressors"]
+    pos = retest._pos(xs, "bs_high", "ie_high", "bs_x_ie")
+    main = retest.expert(mi_s, xs, cfg, pos, f"multiple imputation, m = {len(mi_s)}")
+    bounds = {}
+    for v, label in (
+        (0, "worst case: every unknown code 0"),
+        (1, "best case: every unknown code 1"),
+    ):
+        d = mdata.codebook_sample(impute.derive(cb_rows, rcfg, unknown_code=v), panel, rcfg)
+        bounds[f"unknown_{v}"] = retest.expert([d], xs, cfg, pos, label)
+    complete = retest.expert([cb_s], xs, cfg, pos, "complete cases (levels unknown dropped)")
+    oos = retest.out_of_sample(mi_s, xs, cfg)
+    pw = retest.power(mi_s[0], xs, np.asarray(main["theta_mean"]), cfg, pos)
+    pw["table_file"] = reg.save_table("power_expert.csv", pw.pop("table"))
+    # measured track: the latent score, its posterior draws, lagged rule-coded willingness
+    pm = cfg["primary"]["measured"]
+    lat, draws, use = _latent_inputs(cfg)
+    md = ys.merge(lat, on=["client", "year"], how="left").merge(
+        draws[["client", "year", *use]], on=["client", "year"], how="left"
+    )
+    meas = retest.measured(md, pm["dependent"], use, pm["regressors"], cfg)
+    path, digest = reg.save_data(
+        pm["model"],
+        md.dropna(subset=[pm["dependent"], *pm["regressors"]])[
+            ["client", "year", pm["dependent"], *pm["regressors"]]
+        ],
+    )
+    meas |= {"data": path, "data_sha256": digest}
+    return {
+        "pre_specification": {k: cfg[k] for k in ("primary", "firth", "imputation", "power")},
+        "amendments": cfg.get("amendments", []),
+        "expert": {
+            "model": pe["model"],
+            "estimator": "Firth ordered logit; leave-one-ally-out jackknife (CR3) covariance; "
+            f"Rubin's rules over {len(mi_s)} imputations (Barnard-Rubin df, complete-data df G - 1)",
+            "regressors": xs,
+            "primary": main,
+            "sensitivity": {**bounds, "complete_cases": complete},
+            "out_of_sample": oos,
+            "power": pw,
+        },
+        "measured": {
+            "model": pm["model"],
+            "estimator": "two-way (ally, year) FE OLS; CR2 cluster (ally) covariance with t(G - 1); "
+            f"Rubin's rules over {len(use)} posterior draws of the score",
+            "regressors": pm["regressors"],
+            "primary": meas,
+        },
+    }
+
+
 def run() -> dict:
     cfg = config.load_yaml("models")
     rcfg = config.load_yaml("rules")
@@ -421,12 +639,28 @@ def run() -> dict:
     ctl = cfg["ordered"]["controls"]
     link = cfg["ordered"]["link"]
 
-    # (a) codebook dyad-periods
+    # (a) codebook dyad-periods; unknown grades multiply imputed (config/models.yaml imputation)
     cb_s = mdata.codebook_sample(periods, panel, rcfg)
     cb_alt = mdata.codebook_sample(periods, panel, rcfg, ie_col="interest_exchange_alt")
+    ic = cfg["imputation"]
+    cb_rows = periods[periods.track == "codebook"]
+    imps = [
+        impute.derive(g, rcfg)
+        for g in impute.impute_grades(cb_rows, ic["m"], ic["donors"], ic["seed"])
+    ]
+    mi = {
+        "main": [mdata.codebook_sample(d, panel, rcfg) for d in imps],
+        "alt": [mdata.codebook_sample(d, panel, rcfg, "interest_exchange_alt") for d in imps],
+    }
     xs_a = ["bs_high", "ie_high", *ctl]
     ologit_entry(
-        reg, "ologit_codebook", cb_s, xs_a, cfg, note="codebook dyad-periods, paper's levels"
+        reg,
+        "ologit_codebook",
+        cb_s,
+        xs_a,
+        cfg,
+        note="codebook dyad-periods, paper's levels",
+        mi=mi["main"],
     )
     ologit_entry(
         reg,
@@ -435,6 +669,7 @@ def run() -> dict:
         ["bs_met", "ie_met", *ctl],
         cfg,
         note="indicator counts",
+        mi=mi["main"],
     )
     ologit_entry(
         reg,
@@ -443,6 +678,7 @@ def run() -> dict:
         ["bs_high", "ie_high"],
         cfg,
         note="no controls (controls separate the small sample)",
+        mi=mi["main"],
     )
     ologit_entry(
         reg,
@@ -451,9 +687,12 @@ def run() -> dict:
         ["bs_met", "ie_met"],
         cfg,
         note="indicator counts, no controls",
+        mi=mi["main"],
     )
     xs_ai = ["bs_high", "ie_high", "bs_x_ie", *ctl]
-    _, res_ai, d_ai = ologit_entry(reg, "ologit_codebook_interaction", cb_s, xs_ai, cfg)
+    _, res_ai, d_ai = ologit_entry(
+        reg, "ologit_codebook_interaction", cb_s, xs_ai, cfg, mi=mi["main"]
+    )
 
     # (b) rule-coded dyad-years, regressors lagged one year
     ys = mdata.year_sample(years, panel)
@@ -513,11 +752,13 @@ def run() -> dict:
     if res_b is not None:
         bd = d_b.dropna(subset=xs_b)
         diag["brant_ologit_years"] = brant(ordered.prepare_y(bd.guarantee), bd[xs_b])
+        gologit_entry(reg, "ologit_years", bd, xs_b, diag["brant_ologit_years"], cfg)
 
     pan = mdata.panel_sample(panel)
     panel_entries(reg, pan, cfg)
     latent_entries(reg, pan, cfg)
-    rob = robustness(reg, cfg, rcfg, years, panel, cb_s, cb_alt, ys, xs_b, xs_a)
+    rob = robustness(reg, cfg, rcfg, years, panel, cb_s, cb_alt, ys, xs_b, xs_a, mi)
+    rt = retest_block(reg, cfg, rcfg, cb_rows, cb_s, mi["main"], panel, ys)
 
     out = {
         "generated_by": "python -m analysis models",
@@ -526,8 +767,11 @@ def run() -> dict:
         "hypotheses": hyp,
         "diagnostics": diag,
         "robustness": rob,
+        "retest": rt,
     }
-    write_json(config.reports_dir() / "models.json", _clean(out))
+    text = json.dumps(_clean(out), indent=2, sort_keys=False, ensure_ascii=False, default=str)
+    reg.files[config.reports_dir() / "models.json"] = (text + "\n").encode("utf-8")
+    write_files_together(reg.files)
     return {
         "models": len(reg.models),
         "verdicts": {h["model"]: {k: v["verdict"] for k, v in h["verdicts"].items()} for h in hyp},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from analysis.report import retest_section
 from analysis.report.prov import Linker
 
 HYP_TEXT = {
@@ -57,6 +58,14 @@ def section(lk: Linker) -> list[str]:
         "is tested on all US treaty allies, not four cases. Every number below links to the model entry in "
         "`models.json`, the data cell or the codebook entry it comes from.\n"
     )
+    pre = retest_section.answer_paragraphs(lk)
+    if pre:
+        s.extend(pre)
+        s.append(
+            "### 1.2 The earlier specifications, kept as robustness rows\n"
+            "The models below were the report's answer before the pre-specified test; they stay as "
+            "robustness rows (sections 6-9).\n"
+        )
     if m["status"] == "ok":
         s.append(
             f"**{_headline(m)}** On "

@@ -19,7 +19,16 @@ import pandas as pd
 
 from analysis import config
 from analysis.io import sha256, write_files_together
-from analysis.report import answer, closing, figures, latent_section, measurement, paper, results
+from analysis.report import (
+    answer,
+    closing,
+    figures,
+    latent_section,
+    measurement,
+    paper,
+    results,
+    retest_section,
+)
 from analysis.report.inputs import Inputs, load
 from analysis.report.prov import Linker
 from analysis.report.tables import Table, to_html, to_latex, to_markdown
@@ -163,6 +172,7 @@ def _blocks(inp: Inputs) -> tuple[list[Block], pd.DataFrame]:
     b.append("\n".join(results.robustness_text(lk)) + "\n")
     b.append(results.robustness_table(lk))
 
+    b.extend(retest_section.section(lk))
     b.extend(closing.limitations(lk))
     b.extend(closing.exports())
     b.extend(closing.cite(lk))

@@ -223,6 +223,9 @@ def load() -> Inputs:
         for name in MEASUREMENT_TABLES
         if name not in OPTIONAL_TABLES or (rep / f"{name}.csv").exists()
     }
+    extra["power_expert"] = _csv(rep / "power_expert.csv", "models")
+    if (rep / "size_simulation.csv").exists():  # `make simulate`
+        extra["size_simulation"] = _csv(rep / "size_simulation.csv", "simulate")
     return Inputs(
         models=models,
         meta=meta,
