@@ -321,6 +321,12 @@ def power(sample: pd.DataFrame, xs: list[str], theta_fit: np.ndarray, cfg: dict,
             key = f"{a}-{b}"
             row[f"true_{key}"] = float(true[r_i])
             row[f"power_{key}"] = float(holds[key].mean()) if len(sims) else np.nan
+            # the estimates' spread across replicates against the mean CR1 SE: a ratio below 1
+            # is why the rule over-rejects at delta = 0
+            est_r = np.array([s_[0][r_i] for s_ in sims])
+            se_r = est_r / np.array([s_[3][r_i] for s_ in sims])
+            row[f"sd_estimate_{key}"] = float(np.std(est_r, ddof=1)) if len(sims) > 1 else np.nan
+            row[f"mean_se_{key}"] = float(np.nanmean(se_r)) if len(sims) else np.nan
         for h, diffs in DIFFS.items():
             allh = np.all([holds[f"{a}-{b}"] for a, b, _ in diffs], axis=0)
             row[f"power_{h}"] = float(allh.mean()) if len(sims) else np.nan
