@@ -15,7 +15,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 from scipy import stats
 
-from analysis import config
+from analysis import config, schemas
 from analysis.coding import measured_levels, year_codes
 from analysis.errors import InputError
 from analysis.io import write_files_together
@@ -626,6 +626,7 @@ def retest_block(
 
 
 def run() -> dict:
+    schemas.check_stage("models")  # every config file this stage reads, before any work
     cfg = config.load_yaml("models")
     rcfg = config.load_yaml("rules")
     proc = config.processed_dir()
