@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1] / "analysis"
-ORDER = ["fetch", "etl", "coding", "models", "report"]
+ORDER = ["fetch", "etl", "coding", "models", "report", "replication"]
 BASE = {"analysis", "analysis.config", "analysis.errors", "analysis.io", "analysis.dictionary"}
 
 

@@ -115,8 +115,8 @@ def gologit_entry(
     path, digest = reg.save_data(name, d[["client", "year", "guarantee", *xs]])
     G = int(d.client.nunique())
     params = {}
-    for j, n in enumerate(g["names"]):
-        b, se = float(g["params"][j]), float(g["bse_cluster"][j])
+    for n in g["names"]:
+        b, se = float(g["params"][n]), float(g["bse_cluster"][n])
         params[n] = {"coef": b, "se": se, "p": float(2 * stats.norm.sf(abs(b / se)))}
     return reg.add(
         {
@@ -586,8 +586,11 @@ def retest_block(
         bounds[f"unknown_{v}"] = retest.expert([d], xs, cfg, pos, label)
     complete = retest.expert([cb_s], xs, cfg, pos, "complete cases (levels unknown dropped)")
     oos = retest.out_of_sample(mi_s, xs, cfg)
-    pw = retest.power(mi_s[0], xs, np.asarray(main["theta_mean"]), cfg, pos)
-    pw["table_file"] = reg.save_table("power_expert.csv", pw.pop("table"))
+    stacked = pd.concat(
+        [s.assign(imputation=i + 1) for i, s in enumerate(mi_s)], ignore_index=True
+    )[["imputation", "client", "period", "guarantee", *xs]]
+    path, digest = reg.save_data(pe["model"], stacked)
+    main |= {"data": path, "data_sha256": digest}
     # measured track: the latent score, its posterior draws, lagged rule-coded willingness
     pm = cfg["primary"]["measured"]
     lat, draws, use = _latent_inputs(cfg)
@@ -603,7 +606,9 @@ def retest_block(
     )
     meas |= {"data": path, "data_sha256": digest}
     return {
-        "pre_specification": {k: cfg[k] for k in ("primary", "firth", "imputation", "power")},
+        "pre_specification": {
+            k: cfg[k] for k in ("primary", "firth", "few_cluster", "gologit", "imputation", "power")
+        },
         "amendments": cfg.get("amendments", []),
         "expert": {
             "model": pe["model"],
@@ -613,7 +618,8 @@ def retest_block(
             "primary": main,
             "sensitivity": {**bounds, "complete_cases": complete},
             "out_of_sample": oos,
-            "power": pw,
+            "power": "reports/simulations.json (python -m analysis simulate): simulated from "
+            "this model's theta_mean on imputation 1 of its data",
         },
         "measured": {
             "model": pm["model"],

@@ -1,25 +1,79 @@
-"""`python -m analysis simulate`: the size of the few-cluster tests at G = 30 under a true null
-(config/models.yaml few_cluster.size_simulation) -> reports/size_simulation.csv.
+"""`python -m analysis simulate`: the simulation studies, kept out of the models stage because they
+refit thousands of models (make skips them while their inputs are unchanged).
 
-Kept out of the models stage because it refits thousands of models; `make report` runs it once
-and make skips it while its inputs are unchanged."""
+- Power of the verdict rule (config/models.yaml `power`): data simulated from the fitted expert
+  primary (models.json retest.expert.primary.theta_mean) at its design (imputation 1 of its
+  estimation sample, reports/model_data/<model>.csv).
+- Size of the few-cluster tests at G = 30 under a true null (few_cluster.size_simulation).
+
+Writes reports/power_expert.csv, reports/size_simulation.csv and reports/simulations.json together.
+"""
 
 from __future__ import annotations
 
-from analysis import config
-from analysis.io import write_csv
-from analysis.models import fewcluster
+import json
+
+import numpy as np
+import pandas as pd
+
+from analysis import config, schemas
+from analysis.errors import InputError
+from analysis.io import write_files_together
+from analysis.models import fewcluster, retest
+from analysis.models.run import _clean, csv_bytes
+
+
+def _load_primary(rep) -> tuple[dict, pd.DataFrame]:
+    p = rep / "models.json"
+    if not p.exists():
+        raise InputError(p, "", "not found", "run `make models` first")
+    try:
+        m = json.loads(p.read_text())
+        prim = m["retest"]["expert"]["primary"]
+        data = config.root() / prim["data"]
+    except (json.JSONDecodeError, KeyError, TypeError):
+        raise InputError(
+            p, "/retest/expert/primary", "no fitted expert primary", "run `make models` again"
+        ) from None
+    if not data.exists():
+        raise InputError(data, "", "estimation sample not found", "run `make models` again")
+    return m, pd.read_csv(data)
 
 
 def run() -> dict:
+    schemas.check_stage("models")
     cfg = config.load_yaml("models")
+    rep = config.reports_dir()
+    m, data = _load_primary(rep)
+    xs = m["retest"]["expert"]["regressors"]
+    design = data[data.imputation == 1].reset_index(drop=True)
+    theta = np.asarray(m["retest"]["expert"]["primary"]["theta_mean"], float)
+    pos = retest._pos(xs, "bs_high", "ie_high", "bs_x_ie")
+    pw = retest.power(design, xs, theta, cfg, pos)
+    table = pw.pop("table")
     sc = cfg["few_cluster"]["size_simulation"]
-    tab = fewcluster.size_simulation(sc, seed=cfg["seed"], n_jobs=cfg["bootstrap"]["n_jobs"])
-    tab.attrs = {}
-    out = config.reports_dir() / "size_simulation.csv"
-    write_csv(out, tab)
+    size = fewcluster.size_simulation(sc, seed=cfg["seed"], n_jobs=cfg["bootstrap"]["n_jobs"])
+    size.attrs = {}
+    out = {
+        "generated_by": "python -m analysis simulate",
+        "power": {
+            **pw,
+            "model": m["retest"]["expert"]["model"],
+            "table_file": "reports/power_expert.csv",
+        },
+        "size_simulation": {"config": sc, "table_file": "reports/size_simulation.csv"},
+    }
+    text = json.dumps(_clean(out), indent=2, ensure_ascii=False) + "\n"
+    write_files_together(
+        {
+            rep / "power_expert.csv": csv_bytes(table),
+            rep / "size_simulation.csv": csv_bytes(size),
+            rep / "simulations.json": text.encode("utf-8"),
+        }
+    )
     return {
-        "tests": len(tab),
-        "reps": int(sc["reps"]),
-        "rejection": dict(zip(tab.test, tab.rejection_rate.round(4), strict=True)),
+        "power_mde_size_adjusted": {
+            k: v.get("difference") for k, v in pw["mde_size_adjusted"].items()
+        },
+        "size": dict(zip(size.test, size.rejection_rate.round(4), strict=True)),
     }

@@ -103,6 +103,7 @@ class Inputs:
     rules: dict = field(default_factory=dict)
     reliability_cfg: dict = field(default_factory=dict)
     extra: dict[str, pd.DataFrame] = field(default_factory=dict)  # measurement tables
+    simulations: dict | None = None  # reports/simulations.json (`make simulate`), if run
 
     def model_index(self, name: str) -> int:
         for i, e in enumerate(self.models["models"]):
@@ -223,8 +224,18 @@ def load() -> Inputs:
         for name in MEASUREMENT_TABLES
         if name not in OPTIONAL_TABLES or (rep / f"{name}.csv").exists()
     }
-    extra["power_expert"] = _csv(rep / "power_expert.csv", "models")
-    if (rep / "size_simulation.csv").exists():  # `make simulate`
+    sims = None
+    if (rep / "simulations.json").exists():  # `make simulate`
+        try:
+            sims = json.loads((rep / "simulations.json").read_text())
+        except json.JSONDecodeError as e:
+            raise InputError(
+                rep / "simulations.json",
+                f"line {e.lineno}",
+                "not valid JSON",
+                "run `make simulate`",
+            ) from None
+        extra["power_expert"] = _csv(rep / "power_expert.csv", "simulate")
         extra["size_simulation"] = _csv(rep / "size_simulation.csv", "simulate")
     return Inputs(
         models=models,
@@ -245,4 +256,5 @@ def load() -> Inputs:
         rules=config.load_yaml("rules"),
         reliability_cfg=config.load_yaml("reliability")["double_coding"],
         extra=extra,
+        simulations=sims,
     )

@@ -67,7 +67,22 @@ class Linker:
             raise InputError(
                 self.inp.files["models"], pointer(*parts), "key missing", "run `make models` again"
             ) from None
+        if v is None:  # not estimable: say so, there is no number to trace
+            return "n/a"
         return link(number(v, d), "models.json#" + pointer(*parts))
+
+    def sim(self, *parts: object, d: int = 2) -> str:
+        """A number in reports/simulations.json (`make simulate`)."""
+        try:
+            v = resolve(self.inp.simulations, parts)
+        except (KeyError, IndexError, TypeError):
+            raise InputError(
+                self.inp.files["models"].parent / "simulations.json",
+                pointer(*parts),
+                "key missing",
+                "run `make simulate` again",
+            ) from None
+        return link(number(v, d), "simulations.json#" + pointer(*parts))
 
     def model(self, name: str, *parts: object, d: int = 2) -> str:
         return self.mj("models", self.inp.model_index(name), *parts, d=d)

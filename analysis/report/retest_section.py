@@ -195,9 +195,14 @@ def _zero_implied(lk: Linker) -> list[str]:
 
 
 def _power_words(lk: Linker) -> str:
-    pw = lk.inp.models["retest"]["expert"]["power"]
+    if lk.inp.simulations is None:
+        return (
+            "**Power.** The power simulation has not been run here (`make simulate` writes "
+            "`reports/simulations.json`).\n"
+        )
+    pw = lk.inp.simulations["power"]
     adj = pw.get("mde_size_adjusted", {})
-    base = ("expert", "power")
+    base = ("power",)
     parts = []
     for h in ("H1", "H2", "H3"):
         m = adj.get(h, pw["mde"][h])
@@ -205,20 +210,40 @@ def _power_words(lk: Linker) -> str:
         if m["reached"]:
             parts.append(
                 f"{h} needs its smallest P(high) difference to be at least "
-                f"{_v(lk, *base, key, h, 'difference', d=2)}"
+                f"{lk.sim(*base, key, h, 'difference', d=2)}"
             )
         else:
             parts.append(
                 f"{h} is never supported with 80 % power on the simulated grid (at most "
-                f"{_v(lk, *base, key, h, 'max_power', d=2)})"
+                f"{lk.sim(*base, key, h, 'max_power', d=2)})"
             )
+    h1 = adj.get("H1", pw["mde"]["H1"])
+    est = [
+        d["estimate"]
+        for d in lk.inp.models["retest"]["expert"]["primary"]["verdicts"]["H1"]["differences"]
+    ]
+    cmp = ""
+    j = int(min(range(len(est)), key=lambda i: est[i]))
+    low = _v(lk, "expert", "primary", "verdicts", "H1", "differences", j, "estimate", d=2)
+    if h1["reached"]:
+        side = "above" if min(est) >= h1["difference"] else "below"
+        cmp = (
+            f" H1's smallest estimated difference, {low}, is {side} that detectable size, "
+            "but the primary's inference (jackknife, imputation) is wider than the simulated rule's, "
+            "so H1's 'inconclusive' is a matter of precision rather than of the estimated size."
+            if side == "above"
+            else f" H1's smallest estimated difference, {low}, is below that size: effects as "
+            "small as the estimates cannot be told from zero here."
+        )
     return (
         "**Power.** Simulating from the fitted primary at this design (same allies, cells and controls; "
         "burden sharing and interest exchange each shifting the latent propensity by delta, no "
-        f"interaction; {_v(lk, *base, 'reps', d=0)} replicates per delta) and applying the verdict rule "
+        f"interaction; {lk.sim(*base, 'reps', d=0)} replicates per delta) and applying the verdict rule "
         "with size-adjusted critical values: "
         + "; ".join(parts)
-        + ". "
+        + "."
+        + cmp
+        + " "
         + _zero_words(lk)
         + "(section 10.5).\n"
     )
@@ -363,7 +388,7 @@ def _size_table(lk: Linker) -> list:
             "size_simulation",
             f"Size of the tests at G = {int(ss.G.iloc[0])} allies under a true null (nominal "
             f"{ss.nominal.iloc[0]:g}; simulated ordered data with a cluster effect and an ally-level "
-            "regressor, `python -m analysis simulate`)",
+            "regressor, `make simulate`)",
             pd.DataFrame(rows),
         )
     ]
@@ -429,7 +454,7 @@ def _oos_table(lk: Linker) -> Table:
 def _power_table(lk: Linker) -> list:
     pw = lk.inp.extra.get("power_expert")
     if pw is None:
-        return []
+        return ["The power simulation has not been run here (`make simulate`).\n"]
     rel = "power_expert.csv"
     rows = []
     for i in range(len(pw)):
@@ -444,7 +469,7 @@ def _power_table(lk: Linker) -> list:
             if f"size_adjusted_power_{h}" in pw:
                 r[f"size-adj. {h}"] = lk.csv(rel, pw, i, f"size_adjusted_power_{h}", 2)
         rows.append(r)
-    base = ("expert", "power")
+    base = ("power",)
     return [
         Table(
             "power",
@@ -455,8 +480,8 @@ def _power_table(lk: Linker) -> list:
             "each difference its nominal one-sided 2.5 % at delta = 0 (amendment, section 10.6).",
         ),
         "Under a true null (delta = 0) the pre-specified rule calls P(HH) - P(LL) positive in "
-        f"{_v(lk, *base, 'rejection_at_delta_0', 'HH-LL', d=3)} of the replicates against a nominal "
-        f"{_v(lk, *base, 'nominal_one_sided', d=3)}, which is why the size-adjusted power is the one read "
+        f"{lk.sim(*base, 'rejection_at_delta_0', 'HH-LL', d=3)} of the replicates against a nominal "
+        f"{lk.sim(*base, 'nominal_one_sided', d=3)}, which is why the size-adjusted power is the one read "
         "in section 1.\n",
     ]
 
