@@ -1,7 +1,8 @@
 """One error type for bad input, rendered as a message a researcher can act on.
 
-Every stage raises :class:`InputError` for problems with files it reads. The CLI turns it into
-one clear message on stderr and a non-zero exit code, never a traceback.
+Every stage raises :class:`InputError` for problems with files it reads, and the writers in
+analysis/io.py raise :class:`OutputError` for an output folder that cannot be written. The CLI
+turns either into one clear message on stderr and exit code 2, never a traceback.
 """
 
 from __future__ import annotations
@@ -23,3 +24,8 @@ class InputError(Exception):
         name = Path(self.file).name if str(self.file) else "<input>"
         loc = f"{name}: {self.where}" if self.where else name
         return f"error: {loc}: {self.problem}\n  what to do: {self.fix}\n  file: {self.file}"
+
+
+class OutputError(InputError):
+    """An output that cannot be written (permission, read-only or full disk, a file where a
+    folder is expected): the folder and what to do. Rendered and exited like InputError."""

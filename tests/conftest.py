@@ -100,13 +100,17 @@ def _fast_models(c: dict) -> None:
     c["power"].update(reps=20)
     c["few_cluster"].update(wild_B=99)
     c["imputation"].update(m=5)
+    c["latent"].update(mi_draws=10)
+    c["few_cluster"]["size_simulation"].update(reps=20, B=49)
 
 
 @pytest.fixture(scope="session")
 def modelled(coded) -> Path:
-    """The session root after the models stage, with the bootstrap shortened to B = 49."""
+    """The session root after the models and simulate stages, with shorter replicate counts."""
     edit_yaml(coded, "models", _fast_models)
     res = run_cli(coded, "models")
+    assert res.returncode == 0, res.stderr
+    res = run_cli(coded, "simulate")
     assert res.returncode == 0, res.stderr
     return coded
 

@@ -303,6 +303,30 @@ def _path(loc: tuple, raw: dict) -> str:
     return out
 
 
+def read_text(path: Path) -> str:
+    """A codebook file's text: UTF-8, with or without a BOM (a Windows editor's); CRLF line ends
+    are YAML line breaks. Another encoding is a clear error with the line of the first bad byte."""
+    data = Path(path).read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(
+            path,
+            "encoding",
+            "the file is saved as UTF-16 (Windows Notepad's 'Unicode')",
+            "save it as UTF-8 (with or without BOM) and rerun",
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise InputError(
+            path,
+            f"line {line} column {col}",
+            f"not UTF-8: byte 0x{data[exc.start]:02x} (saved as Windows-1252 / 'ANSI'?)",
+            "save the file as UTF-8 (the editor's 'Save as' encoding choice) and rerun",
+        ) from None
+
+
 def read_raw(path: Path) -> dict:
     """The YAML of a codebook file, unvalidated (clear error if unreadable)."""
     path = Path(path)
@@ -313,8 +337,9 @@ def read_raw(path: Path) -> dict:
             "file missing or empty",
             "write the dyad's codebook (see docs/adding_a_dyad.md)",
         )
+    text = read_text(path)
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_NoDates)
+        raw = yaml.load(text, Loader=_NoDates)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1} column {mark.column + 1}" if mark else "YAML"
@@ -385,13 +410,15 @@ def problems(path: Path) -> list[str]:
     """Every schema problem of one codebook file, one line each (for coders fixing a file)."""
     path = Path(path)
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_NoDates)
+        raw = yaml.load(read_text(path), Loader=_NoDates)
         dyad = Dyad(**raw)
     except ValidationError as exc:
         return [
             f"{_path(e['loc'], raw)}: {e['msg'].removeprefix('Value error, ')}"
             for e in exc.errors()
         ]
+    except InputError as exc:
+        return [f"{exc.where}: {exc.problem}"]
     except (yaml.YAMLError, TypeError, OSError) as exc:
         return [f"cannot read: {exc}"]
     out = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis import config
+from analysis import schemas
 
 MEASURED = ("BS1", "SG1", "SG5", "IE1", "IE5", "IE6")
 
@@ -129,4 +129,4 @@ def year_codes(panel: pd.DataFrame, params: dict) -> pd.DataFrame:
 
 
 def load_params() -> dict:
-    return config.load_yaml("rules")
+    return schemas.validate("rules", schemas.Rules)

@@ -4,9 +4,16 @@ that check them (four_cases.csv = the paper's Tables 10-11; agreement; codebook 
 coded_periods and coded_years are written as Parquet, CSV and Stata .dta (variable labels from
 config/dictionary.yaml), followed by the data dictionary of all shipped tables
 (data/processed/data_dictionary.{csv,md}).
+
+Every output is computed first and all are written as one unit (analysis.io.write_files_together):
+a failure or a kill midway leaves the previous outputs as they were, never a mix of new and old.
 """
 
 from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,7 +32,15 @@ from analysis.coding import (
     validity,
 )
 from analysis.errors import InputError
-from analysis.io import write_csv, write_dta, write_parquet, write_table, write_text
+from analysis.io import (
+    csv_bytes,
+    dta_bytes,
+    parquet_bytes,
+    table_bytes,
+    text_bytes,
+    write_csv,
+    write_files_together,
+)
 
 IND = list(config.indicators())
 
@@ -252,6 +267,9 @@ def _ints(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
 
 
 def run() -> dict:
+    from analysis.schemas import check_stage
+
+    check_stage("code")  # rules, dictionary, reliability, measurement: before anything is read
     cfg = config.load_yaml("rules")
     panel_path = config.processed_dir() / "panel.parquet"
     if not panel_path.exists():
@@ -296,23 +314,27 @@ def run() -> dict:
     if audit_summary is not None:
         checks["audit_summary"] = audit_summary
     checks |= latent_validation.tables(lat, cb_out, panel)
+    files: dict[Path, bytes] = {}
     for name, df in tables.items():
-        write_table(out / name, df)
-        write_dta(
-            out / f"{name}.dta",
-            df.rename(columns=dictionary.stata_names(name)),
-            dictionary.labels(name),
+        files |= table_bytes(out / name, df)
+        files[out / f"{name}.dta"] = dta_bytes(
+            df.rename(columns=dictionary.stata_names(name)), dictionary.labels(name)
         )
-    write_parquet(out / "guarantee_latent_draws.parquet", lat["draws"])
-    dd = dictionary.build(out)
-    write_csv(out / "data_dictionary.csv", dd)
-    write_text(out / "data_dictionary.md", dictionary.markdown(dd))
-    for name, df in {**checks, **rel}.items():
-        write_csv(rep / f"{name}.csv", df)
-    write_csv(rep / "four_cases.csv", fc)
-    write_csv(rep / "track_agreement.csv", agree)
-    write_csv(rep / "track_disagreements.csv", disagree)
-    write_csv(rep / "codebook_coverage.csv", coverage(dyads))
+    files[out / "guarantee_latent_draws.parquet"] = parquet_bytes(lat["draws"])
+    dd = _dictionary(out, files)
+    files[out / "data_dictionary.csv"] = csv_bytes(dd)
+    files[out / "data_dictionary.md"] = text_bytes(dictionary.markdown(dd))
+    reports = {
+        **checks,
+        **rel,
+        "four_cases": fc,
+        "track_agreement": agree,
+        "track_disagreements": disagree,
+        "codebook_coverage": coverage(dyads),
+    }
+    for name, df in reports.items():
+        files[rep / f"{name}.csv"] = csv_bytes(df)
+    write_files_together(files)
     return {
         "dyad_periods_codebook": len(cb),
         "dyad_periods_rules": len(ru),
@@ -320,6 +342,19 @@ def run() -> dict:
         "panel_values_checked": n_checked,
         "reliability": "computed" if rel else "no double coding committed",
     }
+
+
+def _dictionary(out: Path, files: dict[Path, bytes]) -> pd.DataFrame:
+    """The data dictionary of the tables about to be written: dictionary.build reads Parquet
+    schemas from a folder, so give it one holding the new tables and the panel's files."""
+    with tempfile.TemporaryDirectory(prefix="analysis-dictionary-") as tmp:
+        stage = Path(tmp)
+        for name in ("panel.parquet", "panel.sources.json"):
+            os.symlink(out / name, stage / name)
+        for path, data in files.items():
+            if path.suffix == ".parquet" and path.parent == out:
+                (stage / path.name).write_bytes(data)
+        return dictionary.build(stage)
 
 
 def evidence_quality(dyads: list[codebook.Dyad]) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import config
+from analysis import schemas
 from analysis.errors import InputError
 
 _FOOTNOTE = re.compile(r"[\*†‡§¶‖]+$")
@@ -32,15 +32,15 @@ def clean_label(label: str) -> str:
 
 @lru_cache(maxsize=1)
 def _overrides() -> dict[str, str]:
-    df = pd.read_csv(
-        config.config_dir() / "country_overrides.csv", dtype=str, keep_default_na=False
-    )
-    return {r["name"].strip().casefold(): r["iso3"].strip() for _, r in df.iterrows()}
+    rows = schemas.check_csv("country_overrides.csv")  # columns, ISO3 shape, no name twice
+    return {r["name"].casefold(): r["iso3"] for r in rows}
 
 
 @lru_cache(maxsize=1)
 def _ccode_overrides() -> pd.DataFrame:
-    return pd.read_csv(config.config_dir() / "ccode_overrides.csv")
+    rows = schemas.check_csv("ccode_overrides.csv")  # integer codes and years, no overlaps
+    df = pd.DataFrame(rows, columns=["iso3", "ccode", "first_year", "last_year", "note"])
+    return df.astype({"ccode": "int64", "first_year": "int64", "last_year": "int64"})
 
 
 @lru_cache(maxsize=1)

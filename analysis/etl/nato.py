@@ -4,6 +4,12 @@ Nothing is read by fixed row or column: the year header is the row with the most
 cells (2014, '2019', '2023e'), a data row's label is the text cell left of the year columns,
 and blocks are found by their subtitles. Each value keeps its edition, sheet, Excel row and
 the estimate flag of its year ('2023e'). Footnote markers (`Poland*`) are stripped.
+
+The year header must run one year per column with no gap, and no labelled row may hold a number
+under an empty header cell. NATO marks a missing value with an empty cell and documents no text
+marker (../shared/data-sources/nato/SOURCE.md), so text or an Excel error (`n/a`, `#N/A`) in a
+value cell of a country row stops the run with the cell (`TABLE3!D12`), as does a value outside
+the table's range (config/nato_editions.yaml).
 """
 
 from __future__ import annotations
@@ -13,10 +19,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import config
+from analysis import config, schemas
 from analysis.errors import InputError
 from analysis.etl import countries
-from analysis.etl.xlsx import Grid, col_letter, read_grid
+from analysis.etl.xlsx import Grid, cell_ref, col_letter, read_grid
 
 YEAR = re.compile(r"^(\d{4})(e)?$")
 
@@ -54,7 +60,73 @@ def find_year_header(grid: Grid, file: Path, sheet: str) -> tuple[int, dict[int,
             f"duplicated year in the header: {years}",
             "check the workbook's year header",
         )
+    _check_header_run(grid, best[0], best[1], file, sheet)
     return best
+
+
+RESTORE = "or restore the publisher's file: delete it from data/raw/ and run `make fetch`"
+
+
+def _check_header_run(
+    grid: Grid, hdr: int, ycols: dict[int, tuple[int, bool]], file: Path, sheet: str
+) -> None:
+    """The header's years run one per column, left to right, with no empty or text cell between."""
+    cols = sorted(ycols)
+    for a, b in zip(cols, cols[1:], strict=False):
+        ya, yb = ycols[a][0], ycols[b][0]
+        if b != a + 1:
+            j = a + 1
+            v = grid[hdr][j] if j < len(grid[hdr]) else None
+            what = "is empty" if v is None else f"holds {v!r}, not a year"
+            raise InputError(
+                file,
+                f"cell {cell_ref(sheet, hdr, j)}",
+                f"year header cell {what}, between {ya} ({cell_ref(sheet, hdr, a)}) and {yb} "
+                f"({cell_ref(sheet, hdr, b)})",
+                f"type the year of that column (an estimate as e.g. '2023e') {RESTORE}",
+            )
+        if yb != ya + 1:
+            raise InputError(
+                file,
+                f"cell {cell_ref(sheet, hdr, b)}",
+                f"year header reads {yb} after {ya} ({cell_ref(sheet, hdr, a)}); NATO's years run "
+                "one per column",
+                f"fix the year in that cell {RESTORE}",
+            )
+
+
+def _value(v: object, path: Path, sheet: str, i: int, j: int, label: str, year: int) -> object:
+    """A value cell of a country row: a number, or None for an empty cell; anything else stops."""
+    if v is None or _is_num(v):
+        return v
+    if isinstance(v, str) and not v.strip():
+        return None
+    if not isinstance(v, str):
+        kind = "the non-numeric value"
+    else:
+        kind = "an Excel error" if v.startswith("#") else "text"
+    raise InputError(
+        path,
+        f"cell {cell_ref(sheet, i, j)}",
+        f"{kind} {v!r} where NATO prints a number ({label}, {year})",
+        "NATO marks a missing value with an empty cell: type the number or clear the cell, "
+        + RESTORE,
+    )
+
+
+def _unheaded_numbers(
+    grid: Grid, row: list, i: int, label_col: int, ycols: dict, hdr: int, path: Path, sheet: str
+) -> None:
+    """A number right of the label in a column without a year: its header cell was emptied."""
+    for j in range(label_col + 1, len(row)):
+        if j not in ycols and _is_num(row[j]):
+            raise InputError(
+                path,
+                f"cell {cell_ref(sheet, hdr, j)}",
+                f"the year header cell is empty but column {col_letter(j)} holds numbers "
+                f"({cell_ref(sheet, i, j)} = {row[j]:g})",
+                f"type the year of that column (an estimate as e.g. '2023e') {RESTORE}",
+            )
 
 
 def _price_base(rows: Grid) -> int | None:
@@ -90,6 +162,12 @@ def parse_table(
     for i in range(hdr + 1, len(grid)):
         row = grid[i]
         left = [c for c in row[:first_ycol] if isinstance(c, str) and c.strip()]
+        if left:  # a labelled row: its value cells hold numbers or nothing
+            label_col = max(j for j, c in enumerate(row[:first_ycol]) if c is left[-1])
+            for j, (year, _) in ycols.items():
+                if j < len(row):
+                    row[j] = _value(row[j], path, sheet, i, j, left[-1].strip(), year)
+            _unheaded_numbers(grid, row, i, label_col, ycols, hdr, path, sheet)
         nums = [row[j] for j in ycols if j < len(row) and _is_num(row[j])]
         if not nums:
             if left:
@@ -103,7 +181,7 @@ def parse_table(
         iso = countries.name_to_iso3(
             label,
             file=path,
-            where=f"sheet {sheet!r} row {i + 1} column {col_letter(row.index(left[-1]))}",
+            where=f"sheet {sheet!r} row {i + 1} column {col_letter(label_col)}",
         )
         for j, (year, est) in ycols.items():
             v = row[j] if j < len(row) else None
@@ -115,6 +193,7 @@ def parse_table(
                     "estimate": est,
                     "label": label,
                     "row": i + 1,
+                    "cell": cell_ref(sheet, i, j),
                 }
             )
     data_blocks = [(t, rows) for t, rows in blocks if rows]
@@ -159,7 +238,7 @@ def parse_table(
 
 def load(source_id: str = "nato-2024", engine: str = "calamine") -> pd.DataFrame:
     """All registry tables of one edition, long format, with sanity checks."""
-    reg = config.load_yaml("nato_editions")
+    reg = schemas.validate("nato_editions", schemas.NatoEditions)
     ed = next((e for e in reg["editions"] if e["source_id"] == source_id), None)
     if ed is None:
         raise InputError(
@@ -183,21 +262,26 @@ def load(source_id: str = "nato-2024", engine: str = "calamine") -> pd.DataFrame
             engine=engine,
             position=spec.get("position", 0),
         )
-        sanity_check(df, spec["range"], path)
+        sanity_check(df, spec["range"], path, spec.get("unit", ""))
         frames.append(df)
     return pd.concat(frames, ignore_index=True)
 
 
-def sanity_check(df: pd.DataFrame, value_range: list[float], path: Path) -> None:
+def sanity_check(df: pd.DataFrame, value_range: list[float], path: Path, unit: str = "") -> None:
     lo, hi = value_range
     bad = df[df.value.notna() & ((df.value < lo) | (df.value > hi))]
     if len(bad):
         r = bad.iloc[0]
+        more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
         raise InputError(
             path,
-            f"sheet {r.sheet!r} row {r.row}",
-            f"{r.variable} = {r.value} for {r.label} {r.year} is outside [{lo}, {hi}]",
-            "check the file: a unit or layout change?",
+            f"cell {r.cell}",
+            f"{r.variable} = {r.value:g} for {r.label} {r.year} is outside [{lo}, {hi}]"
+            + (f" {unit}" if unit else "")
+            + more,
+            "compare the cell with NATO's printed table (a typo, a unit or a shifted layout?) "
+            f"{RESTORE}; if NATO changed the unit, update tables.{r.variable}.range in "
+            "config/nato_editions.yaml",
         )
     if df.iso3.nunique() < 2:
         raise InputError(

@@ -27,10 +27,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import config
+from analysis import config, schemas
 from analysis.errors import InputError
 from analysis.etl import countries
-from analysis.etl.csvfile import read_csv
 
 # The source marks a meeting the traveller went to, rather than a bilateral visit, by "Attended
 # ..." (SOURCE.md: "Only remarks or description says 'Attended the ...'").
@@ -63,11 +62,8 @@ def _aliases() -> dict[str, str]:
 @lru_cache(maxsize=4)
 def _read_aliases(config_dir: str) -> dict[str, str]:
     """config/ohist_country_ids.csv, read once per configuration folder."""
-    path = Path(config_dir) / "ohist_country_ids.csv"
-    df = read_csv(path, dtype=str, keep_default_na=False)
-    if not {"id", "iso3"} <= set(df.columns):
-        raise InputError(path, "header", "needs columns id, iso3", "restore the file")
-    return dict(zip(df["id"], df["iso3"], strict=True))
+    rows = schemas.check_csv("ohist_country_ids.csv", config_dir)  # id and ISO3 shape, no id twice
+    return {r["id"]: r["iso3"] for r in rows}
 
 
 def resolve_country(slug: str, name: str, path: Path, record: str) -> str:

@@ -14,7 +14,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from analysis import config
+from analysis import schemas
 from analysis.etl import (
     alliances,
     countries,
@@ -464,7 +464,7 @@ def latest_year(sipri: pd.DataFrame, patron: str) -> int:
 
 def build() -> tuple[pd.DataFrame, dict]:
     SOURCES.clear()
-    cfg = config.load_yaml("panel")
+    cfg = schemas.validate("panel", schemas.Panel)
     pc = int(cfg["patron_ccode"])
     atop = alliances.load_atop(raw_path("atop-5.1"), pc)
     states = alliances.load_states(raw_path("cow-states-2016"))

@@ -2,8 +2,10 @@
 
 Sheets are found by name (the constant-price sheet by pattern, since its base year moves with
 each release), the header by its `Country` cell, years by content. SIPRI's markers become NA with
-the reason kept: '...' (data unavailable) and 'xxx' (state did not exist). SIPRI publishes the
-share of GDP as a fraction; we store percent (0.0199 -> 1.99).
+the reason kept: '...' (data unavailable) and 'xxx' (state did not exist), the markers SIPRI
+documents (../shared/data-sources/sipri-milex/SOURCE.md); any other text, or an Excel error, in
+a value cell stops the run with the cell (`'Share of GDP'!BC12`). SIPRI publishes the share of
+GDP as a fraction; we store percent (0.0199 -> 1.99).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import pandas as pd
 from analysis.errors import InputError
 from analysis.etl import countries
 from analysis.etl.nato import _year_cell
-from analysis.etl.xlsx import read_grid, sheet_names
+from analysis.etl.xlsx import cell_ref, read_grid, sheet_names
 
 MARKERS = {
     "...": "data unavailable ('...')",
@@ -97,16 +99,29 @@ def parse_sheet(
             reason = None
             if isinstance(v, str):
                 reason = MARKERS.get(v.strip())
+                if reason is None and not v.strip():
+                    reason = "empty cell"
                 if reason is None:
+                    kind = "an Excel error" if v.startswith("#") else "unexpected text"
                     raise InputError(
                         path,
-                        f"sheet {sheet!r} row {i + 1} year {year}",
-                        f"unexpected text {v!r} in a value cell",
-                        "SIPRI uses only '...' and 'xxx' as markers; check the file",
+                        f"cell {cell_ref(sheet, i, j)}",
+                        f"{kind} {v!r} in a value cell ({name.strip()}, {year})",
+                        "SIPRI marks missing values only with '...' (data unavailable) and 'xxx' "
+                        "(state did not exist): type the number or SIPRI's marker, or restore "
+                        "the publisher's file: delete it from data/raw/ and run `make fetch`",
                     )
                 v = None
             elif v is None:
                 reason = "empty cell"
+            elif isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise InputError(
+                    path,
+                    f"cell {cell_ref(sheet, i, j)}",
+                    f"the non-numeric value {v!r} in a value cell ({name.strip()}, {year})",
+                    "type the number or SIPRI's marker '...', or restore the publisher's file: "
+                    "delete it from data/raw/ and run `make fetch`",
+                )
             out.append(
                 {
                     "variable": variable,
@@ -118,6 +133,7 @@ def parse_sheet(
                     "label": name.strip(),
                     "sheet": sheet,
                     "row": i + 1,
+                    "cell": cell_ref(sheet, i, j),
                     "source_id": source_id,
                 }
             )
@@ -143,9 +159,21 @@ def sanity_check(df: pd.DataFrame, path: Path) -> None:
         r = bad.iloc[0]
         raise InputError(
             path,
-            f"sheet {r.sheet!r} row {r.row}",
-            f"share of GDP {r.value} % out of range",
-            "check the unit: SIPRI publishes a fraction",
+            f"cell {r.cell}",
+            f"share of GDP {r.value:g} % for {r.label} {r.year} is outside [0, 200] %",
+            "check the cell and its unit (SIPRI publishes a fraction: 0.0199 = 1.99 %), or "
+            "restore the publisher's file: delete it from data/raw/ and run `make fetch`",
+        )
+    u = df[df.variable == "milex_usd_sipri"]
+    bad = u[u.value.notna() & (u.value < 0)]
+    if len(bad):
+        r = bad.iloc[0]
+        raise InputError(
+            path,
+            f"cell {r.cell}",
+            f"negative spending {r.value:g} (US$ m) for {r.label} {r.year}",
+            "check the cell, or restore the publisher's file: delete it from data/raw/ and run "
+            "`make fetch`",
         )
     if "USA" not in set(df.iso3):
         raise InputError(path, "", "United States not found", "check the file")

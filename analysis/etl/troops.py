@@ -5,6 +5,8 @@ end of the US fiscal year). Never the max over quarters: June reports 2014-2021 
 double the adjacent quarters for large hosts. A report that was not found (empty `source`, troops
 filled with 0 by troopdata) is NA, never a withdrawal. DMDC counts assigned active-duty
 personnel, not rotational forces (e.g. the US armoured brigade rotations in Poland).
+Every row's ccode, year and troops_ad must be a whole number >= 0 (troopdata writes no text
+marker): anything else stops the run with the file's line.
 """
 
 from __future__ import annotations
@@ -22,6 +24,36 @@ META = (
     "US active-duty military personnel assigned in the country, DMDC report of the month set by "
     "the annual rule (default September). Assigned personnel only: rotational deployments are not counted."
 )
+
+
+def _counts(df: pd.DataFrame, col: str, path: Path) -> pd.Series:
+    """Column `col` as whole numbers >= 0, or an InputError naming the first bad line."""
+    raw = df[col]
+    num = pd.to_numeric(raw, errors="coerce")
+    bad = num.isna() | (num < 0) | (num.round() != num)
+    if bad.any():
+        k = bad.idxmax()
+        # the cell as written (read_csv turned markers like 'n/a' into NaN)
+        v = pd.read_csv(path, usecols=[col], dtype=str, keep_default_na=False)[col].loc[k]
+        line = df.line.loc[k]
+        what = (
+            "is empty"
+            if pd.isna(v) or not str(v).strip()
+            else f"is {v!r}, not a whole number"
+            if pd.isna(num.loc[k]) or num.loc[k] != round(num.loc[k])
+            else f"is negative ({num.loc[k]:g})"
+        )
+        who = f"ccode {df.ccode.loc[k]} {df.year.loc[k]} {df.month.loc[k]}"
+        raise InputError(
+            path,
+            f"line {line} column {col}",
+            f"{col} {what} ({who})"
+            + (f"; {int(bad.sum()) - 1} more such line(s)" if bad.sum() > 1 else ""),
+            "counts are whole numbers >= 0 (troopdata writes 0 with an empty source for a missing "
+            "report): fix the line, or restore the file: delete it from data/raw/ and run "
+            "`make fetch`",
+        )
+    return num.astype("int64")
 
 
 def load(path: Path, rule: str = "september", source_id: str = "troopdata-2026") -> pd.DataFrame:
@@ -45,6 +77,8 @@ def load(path: Path, rule: str = "september", source_id: str = "troopdata-2026")
         ) from None
     require_columns(df, ["ccode", "year", "month", "source", "troops_ad"], path)
     df["line"] = df.index + 2
+    for col in ("ccode", "year", "troops_ad"):
+        df[col] = _counts(df, col, path)
     df = df[df["month"] == MONTH[rule]].copy()
     dup = df.duplicated(["ccode", "year"], keep=False)
     if dup.any():

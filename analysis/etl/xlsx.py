@@ -3,12 +3,17 @@
 Uses python-calamine (Rust) by default: on the NATO and SIPRI workbooks it reads the same values
 as openpyxl several times faster (see `make bench`). openpyxl stays available as `engine=` for
 the comparison. Any failure to open the file or find the sheet becomes an InputError naming the
-file and sheet.
+file and sheet. calamine reads an error cell (`#REF!`, `#N/A`, a formula's `#VALUE!`) as empty;
+the grid carries it as its text instead, as openpyxl does, so a parser can tell an error typed or
+left in a value cell from a missing value (:func:`error_cells`). :func:`cell_ref` names a cell
+the way Excel does (`TABLE3!D12`, `'Share of GDP'!BC12`).
 """
 
 from __future__ import annotations
 
+import posixpath
 import re
+import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -98,6 +103,11 @@ def read_grid(path: Path, sheet: str, engine: str = "calamine") -> Grid:
                 .to_python(skip_empty_area=False)
             )
             rows = [[None if c == "" else c for c in r] for r in rows]
+            for (i, j), text in error_cells(path, real).items():
+                while len(rows) <= i:
+                    rows.append([])
+                rows[i].extend([None] * (j + 1 - len(rows[i])))
+                rows[i][j] = text
     except Exception as exc:
         raise InputError(
             path,
@@ -115,3 +125,71 @@ def col_letter(idx: int) -> str:
         idx, r = divmod(idx - 1, 26)
         s = chr(65 + r) + s
     return s
+
+
+def cell_ref(sheet: str, row: int, col: int) -> str:
+    """Excel's name of the cell at 0-based (row, col) of `sheet`: TABLE3!D12."""
+    name = sheet if re.fullmatch(r"[A-Za-z0-9_]+", sheet) else "'" + sheet.replace("'", "''") + "'"
+    return f"{name}!{col_letter(col)}{row + 1}"
+
+
+_NS = {
+    "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
+}
+_CELL = re.compile(r"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_REF = re.compile(r"^([A-Z]+)(\d+)$")
+
+
+def _col_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def sheet_part(z: zipfile.ZipFile, sheet: str) -> str | None:
+    """The zip member holding a sheet's cells (xl/worksheets/sheetN.xml), from the workbook's
+    sheet list and its relationships."""
+    wb = ET.fromstring(z.read("xl/workbook.xml"))
+    rid = next(
+        (
+            s.get(f"{{{_NS['r']}}}id")
+            for s in wb.iterfind("m:sheets/m:sheet", _NS)
+            if s.get("name") == sheet
+        ),
+        None,
+    )
+    rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+    target = next(
+        (r.get("Target") for r in rels.iterfind("rel:Relationship", _NS) if r.get("Id") == rid),
+        None,
+    )
+    if target is None:
+        return None
+    part = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+    return posixpath.normpath(part)
+
+
+def error_cells(path: Path, sheet: str) -> dict[tuple[int, int], str]:
+    """{(row, col) 0-based: '#REF!'} for the error cells (t="e") of one sheet of an xlsx file."""
+    if path.suffix.lower() != ".xlsx":
+        return {}
+    with zipfile.ZipFile(path) as z:
+        part = sheet_part(z, sheet)
+        if part is None:
+            return {}
+        xml = z.read(part).decode("utf-8")
+    if 't="e"' not in xml:
+        return {}
+    out = {}
+    for m in _CELL.finditer(xml):
+        attrs, body = m.group(1), m.group(2) or ""
+        if 't="e"' not in attrs:
+            continue
+        ref = re.search(r'\br="([A-Z]+\d+)"', attrs)
+        val = re.search(r"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>", body)
+        if ref and (rc := _REF.match(ref.group(1))):
+            out[(int(rc.group(2)) - 1, _col_index(rc.group(1)))] = val.group(1) if val else "#ERROR"
+    return out

@@ -1,4 +1,4 @@
-"""The committed sources manifest (config/sources.yaml), validated with pydantic.
+"""The committed sources manifest (config/sources.yaml), validated by analysis/schemas.py.
 
 Each source records publisher, title, edition, licence and citation; each of its files records
 the publisher URL, the path in the offline mirror, sha256 and size. Parsers and the panel's
@@ -9,42 +9,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from analysis import config
+from analysis import config, schemas
 from analysis.errors import InputError
 
-
-class SourceFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    file: str
-    url: str
-    mirror_path: str
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    size: int
-
-
-class Source(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    id: str
-    publisher: str
-    title: str
-    edition: str
-    licence: str
-    citation: str
-    provenance: str | None = None  # an honest note where the uploader is not the publisher
-    files: list[SourceFile]
+# The schema lives with the other configuration schemas (analysis/schemas.py).
+Source = schemas.Source
+SourceFile = schemas.SourceFile
 
 
 def load() -> list[Source]:
-    path = config.config_dir() / "sources.yaml"
-    data = config.load_yaml("sources")
-    try:
-        return [Source(**s) for s in data["sources"]]
-    except (ValidationError, KeyError, TypeError) as exc:
-        raise InputError(
-            path, "sources", f"invalid manifest: {exc}", "fix config/sources.yaml"
-        ) from None
+    """config/sources.yaml, validated: a bad entry stops with file, key path and what to do."""
+    return schemas.parse("sources", schemas.Sources).sources
 
 
 def by_id(source_id: str) -> Source:

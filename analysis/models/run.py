@@ -18,18 +18,13 @@ from scipy import stats
 from analysis import config, schemas
 from analysis.coding import measured_levels, year_codes
 from analysis.errors import InputError
-from analysis.io import write_files_together
+from analysis.io import csv_bytes, write_files_together
 from analysis.models import data as mdata
 from analysis.models import descriptive, fewcluster, gologit, impute, ordered, retest
 from analysis.models import panel as pmod
 from analysis.models.bootstrap import CELLS, cluster_bootstrap
 from analysis.models.brant import brant
 from analysis.models.ologit import AnalyticOrderedModel
-
-
-def csv_bytes(df: pd.DataFrame) -> bytes:
-    """The bytes analysis.io.write_csv writes (same float format and line ends)."""
-    return df.to_csv(index=False, float_format="%.10g", lineterminator="\n").encode("utf-8")
 
 
 class Registry:

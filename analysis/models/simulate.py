@@ -18,9 +18,9 @@ import pandas as pd
 
 from analysis import config, schemas
 from analysis.errors import InputError
-from analysis.io import write_files_together
+from analysis.io import csv_bytes, write_files_together
 from analysis.models import fewcluster, retest
-from analysis.models.run import _clean, csv_bytes
+from analysis.models.run import _clean
 
 
 def _load_primary(rep) -> tuple[dict, pd.DataFrame]:
