@@ -17,7 +17,7 @@ CODEBOOK:= $(wildcard data/codebook/*.yaml)
 MEASURE := config/measurement.yaml config/reliability.yaml config/source_hosts.yaml $(wildcard data/validation/*.yaml data/audit/*.csv data/double_coding/*.csv data/double_coding/second/*.yaml data/double_coding/round2/*.csv data/double_coding/round2/second/*.yaml)
 
 .DEFAULT_GOAL := help
-.PHONY: help all fetch panel code models simulate report render test test-all bench lint format clean validate-codebook replication lock
+.PHONY: help all fetch panel code models simulate report render test test-fast test-all bench lint format clean validate-codebook replication lock
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-18s %s\n", $$1, $$2}'
@@ -86,8 +86,11 @@ render: reports/report.html ## render the HTML in headless Chromium to reports/r
 
 test: $(VENV) ## run the test suite (fetches the mirror files if needed)
 	$(MAKE) --no-print-directory fetch
+	$(PY) -m pytest -q -x --durations=15   # one session: fast tests first, those marked slow last
+
+test-fast: $(VENV) ## only the tests not marked slow
+	$(MAKE) --no-print-directory fetch
 	$(PY) -m pytest -q -x -m "not slow"
-	$(PY) -m pytest -q -x -m slow
 
 bench: $(VENV) ## print the benchmark table
 	$(PY) benchmarks/run.py

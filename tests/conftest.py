@@ -15,6 +15,12 @@ ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"
 
 
+def pytest_collection_modifyitems(config, items):
+    """One session runs everything, the tests marked slow last: the session fixtures (panel,
+    coding, models) are built once for both."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is not None)
+
+
 def need_raw() -> None:
     if not (RAW / "nato-2024").exists():
         pytest.skip("raw files not fetched: run `make fetch` (make test does it)")
@@ -29,6 +35,8 @@ def make_root(tmp: Path, link_raw: bool = True) -> Path:
         if (ROOT / "data" / sub).exists():
             shutil.copytree(ROOT / "data" / sub, tmp / "data" / sub)
     shutil.copyfile(ROOT / "CITATION.cff", tmp / "CITATION.cff")
+    # shorter reliability bootstrap in test roots (the point estimates do not depend on it)
+    edit_yaml(tmp, "reliability", lambda c: c["double_coding"].update(bootstrap_B=199))
     (tmp / "data" / "processed").mkdir(parents=True)
     (tmp / "reports").mkdir()
     raw = tmp / "data" / "raw"

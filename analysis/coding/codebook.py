@@ -268,7 +268,10 @@ class Dyad(BaseModel):
     periods: list[Period] = Field(min_length=1)
 
 
-class _NoDates(yaml.SafeLoader):
+_BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when available
+
+
+class _NoDates(_BASE):
     """YAML loader that keeps dates as text so that pydantic reports bad dates with their path."""
 
 
