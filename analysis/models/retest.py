@@ -324,7 +324,8 @@ def power(sample: pd.DataFrame, xs: list[str], theta_fit: np.ndarray, cfg: dict,
             # the estimates' spread across replicates against the mean CR1 SE: a ratio below 1
             # is why the rule over-rejects at delta = 0
             est_r = np.array([s_[0][r_i] for s_ in sims])
-            se_r = est_r / np.array([s_[3][r_i] for s_ in sims])
+            with np.errstate(divide="ignore", invalid="ignore"):  # a 0/0 replicate is NaN
+                se_r = est_r / np.array([s_[3][r_i] for s_ in sims])
             row[f"sd_estimate_{key}"] = float(np.std(est_r, ddof=1)) if len(sims) > 1 else np.nan
             row[f"mean_se_{key}"] = float(np.nanmean(se_r)) if len(sims) else np.nan
         for h, diffs in DIFFS.items():
