@@ -11,15 +11,16 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
+from statsmodels.discrete.discrete_model import Logit
+from statsmodels.tools.tools import add_constant
 
 
 def brant(y: pd.Series, X: pd.DataFrame) -> dict:
     """y: ordered categorical (or integer codes 0..J-1); X: regressors without a constant."""
     codes = y.cat.codes.to_numpy() if hasattr(y, "cat") else np.asarray(y, dtype=int)
     levels = np.unique(codes)
-    Xc = sm.add_constant(X.to_numpy(dtype=float), has_constant="add")
+    Xc = add_constant(X.to_numpy(dtype=float), has_constant="add")
     n, p = Xc.shape
     k = p - 1
     betas, pis, converged = [], [], []
@@ -27,7 +28,7 @@ def brant(y: pd.Series, X: pd.DataFrame) -> dict:
         z = (codes > j).astype(float)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # reported below as `binary_fits_converged`
-            r = sm.Logit(z, Xc).fit(disp=False, maxiter=200)
+            r = Logit(z, Xc).fit(disp=False, maxiter=200)
         betas.append(r.params)
         pis.append(r.predict(Xc))
         converged.append(bool(r.mle_retvals.get("converged", True)))

@@ -395,6 +395,10 @@ def _latent_inputs(cfg: dict) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     return lat, draws, use
 
 
+def _draw_chunk(est: str, ys: list[str], frame: pd.DataFrame, xs: list[str], bw: int):
+    return [_draw_fit(est, y, frame[["client", "year", y, *xs]], xs, bw) for y in ys]
+
+
 def latent_entries(reg: Registry, pan: pd.DataFrame, cfg: dict) -> list[dict]:
     """Panel models of the latent guarantee, fitted on the posterior mean and on draws (Rubin)."""
     lc = cfg["latent"]
@@ -422,9 +426,15 @@ def latent_entries(reg: Registry, pan: pd.DataFrame, cfg: dict) -> list[dict]:
         res, dd = one(est, dep, d)
         path, digest = reg.save_data(name, dd)
         point = pmod._params(res, xs)
-        fits = Parallel(n_jobs=cfg["bootstrap"]["n_jobs"])(
-            delayed(_draw_fit)(est, c, d[["client", "year", c, *xs]], xs, bw) for c in use
+        # one task per worker with its share of the draws (results kept in draw order)
+        nj = max(1, cfg["bootstrap"]["n_jobs"])
+        parts = Parallel(n_jobs=nj)(
+            delayed(_draw_chunk)(est, use[i::nj], d[["client", "year", *use[i::nj], *xs]], xs, bw)
+            for i in range(nj)
         )
+        fits: list = [None] * len(use)
+        for i, part in enumerate(parts):
+            fits[i::nj] = part
         qs = {x: [f[0][x] for f in fits] for x in xs}
         ses = {x: [f[1][x] for f in fits] for x in xs}
         mi = {x: _rubin(np.array(qs[x]), np.array(ses[x])) for x in xs}
