@@ -66,6 +66,32 @@ def test_binary_case_matches_brglm2(endo):
     assert r.llf == pytest.approx(BRGLM2_LOGLIK, abs=1e-6)
 
 
+# brglm2, binomial(link = "probit"), type = "MPL_Jeffreys" (firth_reference.txt, code 3)
+BRGLM2_PROBIT = {
+    "(Intercept)": 1.9582560034195,
+    "NV": 1.7425828128017,
+    "PI": -0.0157374575608,
+    "EH": -1.4048914657546,
+}
+BRGLM2_PROBIT_SE = {
+    "(Intercept)": 0.7982793889136,
+    "NV": 0.7908727785235,
+    "PI": 0.0212325675861,
+    "EH": 0.4080711073258,
+}
+
+
+def test_binary_probit_matches_brglm2(endo):
+    r = firth.fit(endo.HG, endo[["NV", "PI", "EH"]], link="probit")
+    assert r.converged
+    got = dict(zip(["NV", "PI", "EH"], r.params[:3], strict=True)) | {"(Intercept)": -r.params[3]}
+    se = dict(zip(["NV", "PI", "EH", "(Intercept)"], r.bse, strict=True))
+    for k, v in BRGLM2_PROBIT.items():  # brglm2 stops at its own step tolerance: 1e-5 relative
+        assert got[k] == pytest.approx(v, rel=1e-5)
+        assert se[k] == pytest.approx(BRGLM2_PROBIT_SE[k], rel=1e-5)
+    assert r.llf == pytest.approx(-28.6870900644, abs=1e-6)
+
+
 def test_separated_set_gives_finite_estimates(endo):
     """NV separates (the MLE runs off to 18 and beyond); the penalised estimate is finite."""
     r = firth.fit(endo.HG, endo[["NV", "PI", "EH"]])

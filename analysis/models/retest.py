@@ -424,7 +424,7 @@ def _mde(tab: pd.DataFrame, pcol: str, tcol: str, target: float) -> dict:
 # Firth beside every ordered MLE, and every codebook model on the imputations
 
 
-def firth_summary(d: pd.DataFrame, xs: list[str], cfg: dict) -> dict:
+def firth_summary(d: pd.DataFrame, xs: list[str], cfg: dict, link: str = "logit") -> dict:
     """The penalised estimate of an ordered model on its own estimation sample: model-based and
     CR1 cluster SEs, Wald CIs with t(G - 1) on the cluster SE, profile CIs where configured."""
     fc = cfg["firth"]
@@ -432,7 +432,7 @@ def firth_summary(d: pd.DataFrame, xs: list[str], cfg: dict) -> dict:
     y = _codes(d.guarantee)
     if len(d) == 0 or len(np.unique(y)) < 2:
         return {"status": "not estimable", "problems": ["fewer than two outcome levels"]}
-    r = firth.fit(y, d[xs], xs, maxiter=fc["maxiter"], tol=fc["tol"], J=3)
+    r = firth.fit(y, d[xs], xs, link=link, maxiter=fc["maxiter"], tol=fc["tol"], J=3)
     G = int(d.client.nunique())
     Vc = firth.cluster_cov(r, y, d[xs], d.client)
     t = stats.t.ppf(0.5 + level / 2, G - 1)
@@ -460,7 +460,7 @@ def firth_summary(d: pd.DataFrame, xs: list[str], cfg: dict) -> dict:
         for j, c in enumerate(r.params[len(xs) :])
     }
     return {
-        "estimator": "ordered logit, Jeffreys-prior penalised likelihood (Firth type; "
+        "estimator": f"ordered {link}, Jeffreys-prior penalised likelihood (Firth type; "
         "analysis/models/firth.py)",
         "status": "ok" if r.converged else "did not converge",
         "params": params,

@@ -88,8 +88,8 @@ def ologit_entry(
         entry.update(ordered.summarize(res, d[xs]))
     if res is not None and entry["status"] == "ok" and name in cfg["few_cluster"]["models"]:
         entry["few_cluster"] = few_cluster_ordered(d, xs, res, cfg, link)
-    if link == "logit":  # the penalised estimate beside the MLE, on the same sample
-        entry["firth"] = retest.firth_summary(d, xs, cfg)
+    # the penalised estimate beside the MLE, on the same sample and with the same link
+    entry["firth"] = retest.firth_summary(d, xs, cfg, link)
     if mi is not None:  # a codebook model: unknown grades imputed, not dropped
         entry["mi_firth"] = retest.firth_mi(mi, xs, cfg)
     return reg.add(entry), res, d

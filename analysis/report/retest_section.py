@@ -27,6 +27,7 @@ FIRTH_MODELS = [
     "ologit_codebook_no_paper_cases",
     "ologit_years",
     "ologit_years_interaction",
+    "oprobit_years",
     "ologit_guarantee_latent_cut",
 ]
 
@@ -305,7 +306,7 @@ def _firth_table(lk: Linker) -> Table:
             rows.append(row)
     return Table(
         "firth_vs_mle",
-        "Penalised (Firth) estimates beside the MLE: coefficients (log odds) and SEs",
+        "Penalised (Firth) estimates beside the MLE: coefficients (log odds; probit: latent scale) and SEs",
         pd.DataFrame(rows),
         note="MLE: statsmodels with the CR1 cluster sandwich; 'possible separation' marks an MLE that "
         "runs off. Firth: Jeffreys-prior penalised likelihood (analysis/models/firth.py, checked against "
