@@ -156,6 +156,21 @@ DIFFS = {
 }
 
 
+def difference_state(lo: float, hi: float, sign: int) -> str:
+    """The rule of config/models.yaml for one difference: holds if its whole CI is on the
+    predicted side of 0, contradicted if on the other side, else unclear."""
+    holds = (lo > 0) if sign > 0 else (hi < 0)
+    contra = (hi < 0) if sign > 0 else (lo > 0)
+    return "holds" if holds else "contradicted" if contra else "unclear"
+
+
+def hypothesis_verdict(states: list[str]) -> str:
+    """supported if every difference holds, not supported if one is contradicted."""
+    if all(s == "holds" for s in states):
+        return "supported"
+    return "not supported" if any(s == "contradicted" for s in states) else "inconclusive"
+
+
 def verdicts(
     point: dict[str, float], boot: np.ndarray | None, cells: list[str], level: float = 0.95
 ) -> dict:
@@ -170,9 +185,7 @@ def verdicts(
             else:
                 bd = boot[:, cells.index(a)] - boot[:, cells.index(b)]
                 lo, hi = np.quantile(bd, [(1 - level) / 2, 1 - (1 - level) / 2])
-            holds = (lo > 0) if sign > 0 else (hi < 0)
-            contra = (hi < 0) if sign > 0 else (lo > 0)
-            states.append("holds" if holds else "contradicted" if contra else "unclear")
+            states.append(difference_state(lo, hi, sign))
             items.append(
                 {
                     "difference": f"P({a}) - P({b})",
@@ -183,14 +196,6 @@ def verdicts(
                     "state": states[-1],
                 }
             )
-        verdict = (
-            "inconclusive"
-            if boot is None
-            else "supported"
-            if all(s == "holds" for s in states)
-            else "not supported"
-            if any(s == "contradicted" for s in states)
-            else "inconclusive"
-        )
+        verdict = "inconclusive" if boot is None else hypothesis_verdict(states)
         out[h] = {"verdict": verdict, "differences": items}
     return out

@@ -20,7 +20,7 @@ from scipy import stats
 
 from analysis.models import firth, impute
 from analysis.models.ologit import _pdf_and_slope
-from analysis.models.ordered import DIFFS, LEVELS
+from analysis.models.ordered import DIFFS, LEVELS, difference_state, hypothesis_verdict
 
 CELLS = ["HH", "HL", "LH", "LL"]
 CELL_VALUES = {"HH": (1, 1), "HL": (1, 0), "LH": (0, 1), "LL": (0, 0)}
@@ -66,9 +66,7 @@ def verdicts_from(est: dict, lo: dict, hi: dict) -> dict:
         for a, b, sign in diffs:
             key = f"{a}-{b}"
             L, U = lo[key], hi[key]
-            holds = (L > 0) if sign > 0 else (U < 0)
-            contra = (U < 0) if sign > 0 else (L > 0)
-            states.append("holds" if holds else "contradicted" if contra else "unclear")
+            states.append(difference_state(L, U, sign))
             items.append(
                 {
                     "difference": f"P({a}) - P({b})",
@@ -80,14 +78,7 @@ def verdicts_from(est: dict, lo: dict, hi: dict) -> dict:
                     "state": states[-1],
                 }
             )
-        verdict = (
-            "supported"
-            if all(s == "holds" for s in states)
-            else "not supported"
-            if any(s == "contradicted" for s in states)
-            else "inconclusive"
-        )
-        out[h] = {"verdict": verdict, "differences": items}
+        out[h] = {"verdict": hypothesis_verdict(states), "differences": items}
     return out
 
 
