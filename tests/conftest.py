@@ -35,8 +35,6 @@ def make_root(tmp: Path, link_raw: bool = True) -> Path:
         if (ROOT / "data" / sub).exists():
             shutil.copytree(ROOT / "data" / sub, tmp / "data" / sub)
     shutil.copyfile(ROOT / "CITATION.cff", tmp / "CITATION.cff")
-    # shorter reliability bootstrap in test roots (the point estimates do not depend on it)
-    edit_yaml(tmp, "reliability", lambda c: c["double_coding"].update(bootstrap_B=199))
     (tmp / "data" / "processed").mkdir(parents=True)
     (tmp / "reports").mkdir()
     raw = tmp / "data" / "raw"

@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analysis import config
 from analysis.coding import codebook, reliability, sampling, validity
@@ -284,6 +286,32 @@ def test_agreement_row_perfect_and_reproducible():
     x = reliability.agreement_row(a, b, "ordinal", np.random.default_rng(7), 200)
     y = reliability.agreement_row(a, b, "ordinal", np.random.default_rng(7), 200)
     assert x == y and x["pct_agree"] == 0.75
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    n=st.integers(2, 30),
+    k=st.integers(1, 5),
+    p_agree=st.floats(0, 1),
+    p_missing=st.floats(0, 0.4),
+    level=st.sampled_from(["ordinal", "nominal"]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_vectorised_bootstrap_alpha_equals_the_package_on_each_resample(
+    n, k, p_agree, p_missing, level, seed
+):
+    """alpha_resamples gives, for every resample, what krippendorff.alpha gives on it."""
+    rng = np.random.default_rng(seed)
+    a = rng.integers(-1, k, n).astype(float)
+    b = np.where(rng.random(n) < p_agree, a, rng.integers(-1, k, n)).astype(float)
+    a[rng.random(n) < p_missing] = np.nan
+    b[rng.random(n) < p_missing] = np.nan
+    idx = rng.integers(0, n, (25, n))
+    got = reliability.alpha_resamples(a, b, level, idx)
+    ref = np.array([reliability._alpha(a[i], b[i], level) for i in idx])
+    assert (np.isnan(got) == np.isnan(ref)).all()
+    ok = ~np.isnan(ref)
+    np.testing.assert_allclose(got[ok], ref[ok], rtol=0, atol=1e-12)
 
 
 def _has_double_coding() -> bool:
