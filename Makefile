@@ -17,6 +17,10 @@ CODEBOOK:= $(wildcard data/codebook/*.yaml)
 MEASURE := config/measurement.yaml config/reliability.yaml config/source_hosts.yaml $(wildcard data/validation/*.yaml data/audit/*.csv data/double_coding/*.csv data/double_coding/second/*.yaml data/double_coding/round2/*.csv data/double_coding/round2/second/*.yaml)
 
 .DEFAULT_GOAL := help
+# Each stage is a fresh interpreter: let it cache compiled modules (__pycache__, git-ignored) so
+# pandas, scipy and statsmodels are compiled once, not once per stage, where the environment
+# turns the cache off.
+unexport PYTHONDONTWRITEBYTECODE
 .PHONY: help all fetch panel code models simulate report render test test-fast test-all bench lint format clean validate-codebook replication lock
 
 help: ## list the targets
