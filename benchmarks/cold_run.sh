@@ -13,6 +13,8 @@ work=$(mktemp -d /tmp/cold_run.XXXXXX)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 git clone -q "$src" "$work/repo"
 export UV_CACHE_DIR="$work/uv-cache" PIP_NO_CACHE_DIR=1
+# the clone is not beside ../shared: point it at the checkout's mirror (or the one given)
+export ANALYSIS_MIRROR="${ANALYSIS_MIRROR:-$(cd "$src/.." && pwd)/shared/data-sources}"
 cd "$work/repo"
 steps=(install fetch panel code models simulate report replication)
 declare -A target=([install]=.venv/.installed [fetch]=fetch [panel]=panel [code]=code
