@@ -31,7 +31,7 @@ from analysis.replication import catalog, readme
 PACKAGE = "replication"
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
 EXECUTABLE = {"run_all.sh"}
-STAGES = ("install", "fetch", "panel", "code", "models", "report", "replication")
+STAGES = ("install", "fetch", "panel", "code", "models", "simulate", "report", "replication")
 
 
 class _Strict(BaseModel):

@@ -31,7 +31,7 @@ ROLES = {
     "documentation": "this README, the project README, licence, citation, the docs/ folder",
     "manifest": "MANIFEST.csv itself (not listed in it)",
 }
-PIPELINE = ("fetch", "panel", "code", "models", "report")  # the steps timed in config
+PIPELINE = ("fetch", "panel", "code", "models", "simulate", "report")  # the steps timed in config
 
 
 @dataclass(frozen=True)
@@ -321,9 +321,10 @@ def render(
     b.append(
         f"Measured on {rt.date}: {rt.machine}; Python {rt.python}. A cold run (fresh clone, new "
         "virtual environment, empty download caches, raw files copied from an offline mirror), "
-        "one step after another (`config/replication.yaml`, runtime). The machine was shared with other "
-        "jobs, so an idle one is faster; the CPU seconds are the work itself (the bootstrap in "
-        "the models step runs on both cores):\n"
+        "one step after another (`bash benchmarks/cold_run.sh`; `config/replication.yaml`, runtime). "
+        "On a machine shared with other jobs the wall clock is longer; the CPU seconds are the "
+        "work itself (the bootstraps in "
+        "the models and simulate steps run on both cores):\n"
     )
     cpu = rt.cpu_seconds
     cpu_s = sum(cpu[k] for k in ("install", *PIPELINE))
