@@ -116,7 +116,7 @@ def test_bootstrap_is_seeded_and_independent_of_workers():
     )
     lat = 0.5 * df.bs + 0.8 * df.ie + 0.3 * df.z + rng.logistic(size=n)
     df["guarantee"] = pd.Categorical.from_codes(
-        np.digitize(lat, [0.0, 1.5]), ["low", "limited", "high"]
+        np.digitize(lat, [0.0, 1.5]), ["low", "limited", "high"], ordered=True
     )
     xs = ["bs", "ie", "z"]
     start = (
