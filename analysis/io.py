@@ -31,7 +31,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.errors import OutputError
+from analysis.errors import InputError, OutputError
 
 
 def sha256(path: Path) -> str:
@@ -294,6 +294,38 @@ def write_table(
 ) -> None:
     for target, data in table_bytes(stem, df, formats).items():
         write_bytes(target, data)
+
+
+# ------------------------------------------------------------------ readers
+def read_parquet(path: Path, stage: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """An earlier stage's Parquet output; missing or damaged (truncated, overwritten, not
+    Parquet) is an InputError that says which `make` target writes it again."""
+    if not path.exists():
+        raise InputError(path, "", "input not found", f"run `make {stage}` first")
+    try:
+        return pd.read_parquet(path, columns=columns)
+    except Exception as e:  # pyarrow raises several types for a damaged file
+        raise InputError(
+            path,
+            "",
+            f"cannot be read as Parquet ({type(e).__name__}): the file is damaged or truncated",
+            f"delete it and run `make {stage}` again",
+        ) from None
+
+
+def read_csv(path: Path, stage: str, **kw) -> pd.DataFrame:
+    """An earlier stage's CSV output; missing, empty or unparseable is an InputError."""
+    if not path.exists():
+        raise InputError(path, "", "input not found", f"run `make {stage}` first")
+    try:
+        return pd.read_csv(path, **kw)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as e:
+        raise InputError(
+            path,
+            "",
+            f"cannot be read as CSV ({type(e).__name__}): the file is damaged or truncated",
+            f"delete it and run `make {stage}` again",
+        ) from None
 
 
 # ------------------------------------------------------------------ serializers

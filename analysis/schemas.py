@@ -84,6 +84,22 @@ def _iso3(v: str) -> str:
     return v
 
 
+def _distinct(v: list) -> list:
+    """A list of names (regressors, models, estimators) lists each once: a repeat is a typo
+    that would otherwise reach the estimators as a duplicated column."""
+    for i, x in enumerate(v):
+        if x in v[:i]:
+            raise Violation(
+                f"{x!r} is listed twice (also at [{v.index(x)}])",
+                key=(i,),
+                allowed="each entry once",
+            )
+    return v
+
+
+Distinct = AfterValidator(_distinct)
+
+
 def _ident(v: str) -> str:
     if not re.match(r"^[a-z][a-z0-9_]*$", v):
         raise Violation(
@@ -394,6 +410,15 @@ class Panel(_Strict):
                     key=("clients", key, lst.index(self.patron)),
                     allowed=f"ISO3 codes other than {self.patron}",
                 )
+        for key in ("extra", "exclude"):
+            lst = getattr(self.clients, key)
+            for i, c in enumerate(lst):
+                if c in lst[:i]:
+                    raise Violation(
+                        f"duplicate {c} (also at clients.{key}[{lst.index(c)}])",
+                        key=("clients", key, i),
+                        allowed="each code once",
+                    )
         both = sorted(set(self.clients.extra) & set(self.clients.exclude))
         if both:
             raise Violation(
@@ -408,6 +433,13 @@ class Panel(_Strict):
                     key=("nato_accession", iso),
                     value=d,
                     allowed="a date from 1949-04-04 on",
+                )
+            if d > dt.date.today():
+                raise Violation(
+                    "an accession in the future (the dates are NATO's, from its member-countries page)",
+                    key=("nato_accession", iso),
+                    value=d,
+                    allowed=f"a past date, up to {dt.date.today()}",
                 )
         seen: dict[str, str] = {}
         for kind, members in self.treaty_type.items():
@@ -610,6 +642,13 @@ class Rules(_Strict):
         _unique([p.id for p in self.periods], "periods", "id", "period ids")
         for i in range(1, len(self.periods)):
             a, b = self.periods[i - 1], self.periods[i]
+            if b.start < a.end:
+                raise Violation(
+                    f"starts before period {a.id} ends ({a.end})",
+                    key=("periods", i, "start"),
+                    value=b.start,
+                    allowed=f"periods in time order: a start on or after {a.end}",
+                )
             if b.years[0] <= a.years[1]:
                 raise Violation(
                     f"years overlap period {a.id} ({a.years[0]}-{a.years[1]})",
@@ -1063,7 +1102,7 @@ class Ordered(_Strict):
     link: Literal["logit", "probit"]
     method: Literal["newton", "bfgs", "lbfgs"]
     maxiter: PosInt
-    controls: list[Literal["border_rival", "log_cinc", "nato"]]
+    controls: Annotated[list[Literal["border_rival", "log_cinc", "nato"]], Distinct]
 
 
 class Separation(_Strict):
@@ -1072,9 +1111,13 @@ class Separation(_Strict):
 
 
 class PanelModels(_Strict):
-    dependents: list[Literal["log_troops", "log_tiv", "guarantee_index"]]
-    regressors_main: list[Literal["milex_gdp", "ideal_distance", "un_agree_us", "un_agree_us_ext"]]
-    regressors_ext: list[Literal["milex_gdp", "ideal_distance", "un_agree_us", "un_agree_us_ext"]]
+    dependents: Annotated[list[Literal["log_troops", "log_tiv", "guarantee_index"]], Distinct]
+    regressors_main: Annotated[
+        list[Literal["milex_gdp", "ideal_distance", "un_agree_us", "un_agree_us_ext"]], Distinct
+    ]
+    regressors_ext: Annotated[
+        list[Literal["milex_gdp", "ideal_distance", "un_agree_us", "un_agree_us_ext"]], Distinct
+    ]
     driscoll_kraay_bandwidth: PosInt
 
 
@@ -1084,13 +1127,17 @@ class Verdicts(_Strict):
 
 class Robustness(_Strict):
     sg1_min_increase: list[Annotated[float, Field(ge=0, lt=1)]]
-    paper_cases: Annotated[list[Annotated[str, AfterValidator(_iso3)]], Field(min_length=1)]
+    paper_cases: Annotated[
+        list[Annotated[str, AfterValidator(_iso3)]], Field(min_length=1), Distinct
+    ]
 
 
 class Latent(_Strict):
     dependent: Literal["guarantee_latent"]
-    regressors: list[Literal["milex_gdp", "ideal_distance", "un_agree_us", "un_agree_us_ext"]]
-    estimators: list[Literal["fe", "fe_dk", "re"]]
+    regressors: Annotated[
+        list[Literal["milex_gdp", "ideal_distance", "un_agree_us", "un_agree_us_ext"]], Distinct
+    ]
+    estimators: Annotated[list[Literal["fe", "fe_dk", "re"]], Distinct]
     mi_draws: Annotated[int, Field(ge=2)]
     ordered_cut_quantiles: list[Prob]
 
@@ -1110,7 +1157,7 @@ class Latent(_Strict):
 class ExpertPrimary(_Strict):
     model: str
     dependent: Literal["guarantee"]
-    regressors: list[str]
+    regressors: Annotated[list[str], Distinct]
     estimator: Literal["firth"]
     missing: Literal["imputation"]
     inference: Literal["cr3"]
@@ -1132,7 +1179,7 @@ class ExpertPrimary(_Strict):
 class MeasuredPrimary(_Strict):
     model: str
     dependent: Literal["guarantee_latent"]
-    regressors: list[str]
+    regressors: Annotated[list[str], Distinct]
     estimator: Literal["fe"]
     inference: Literal["cr2"]
     quantity: Literal["latent_mean"]
@@ -1165,7 +1212,7 @@ class Primary(_Strict):
 class Firth(_Strict):
     maxiter: PosInt
     tol: Annotated[float, Field(gt=0, lt=1e-3)]
-    profile_ci: list[str]
+    profile_ci: Annotated[list[str], Distinct]
 
 
 class SizeSimulation(_Strict):
@@ -1178,18 +1225,18 @@ class SizeSimulation(_Strict):
     share_high: Prob
     switch: Annotated[float, Field(ge=0, lt=1)]
     cuts: list[float]
-    weights: list[Literal["webb", "rademacher"]]
+    weights: Annotated[list[Literal["webb", "rademacher"]], Distinct]
 
 
 class FewCluster(_Strict):
     wild_B: Count
     wild_weights: Literal["webb", "rademacher"]
-    models: list[str]
+    models: Annotated[list[str], Distinct]
     size_simulation: SizeSimulation
 
 
 class Gologit(_Strict):
-    models: list[Literal["ologit_years"]]
+    models: Annotated[list[Literal["ologit_years"]], Distinct]
     free_if_brant_p_below: Prob
 
 

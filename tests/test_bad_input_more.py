@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import errno
 import io
+import json
 import re
 import shutil
 import zipfile
@@ -399,3 +400,73 @@ def test_coding_stage_failing_at_the_write_leaves_every_previous_output(coded, t
     assert_clean_failure(
         res, before, root, "track_agreement.csv", "is a folder where the stage writes a file"
     )
+
+
+# ------------------------------------------------------------------ panel.yaml against the data
+def _panel_cfg(root: Path, edit) -> dict[str, bytes]:
+    from tests.conftest import edit_yaml
+
+    edit_yaml(root, "panel", edit)
+    return seed(root)
+
+
+def test_excluding_a_code_that_is_not_a_client_names_the_nearest_clients(root):
+    """A typo in clients.exclude (DUE for DEU) removed nothing and ran on silently."""
+    before = _panel_cfg(root, lambda c: c["clients"].update(exclude=["DUE"]))
+    res = run_cli(root, "panel")
+    assert_clean_failure(
+        res, before, root, "panel.yaml: clients.exclude[0]", "'DUE' is not a client", "DEU"
+    )
+
+
+def test_adding_a_code_with_no_state_behind_it_is_refused(root):
+    before = _panel_cfg(root, lambda c: c["clients"].update(extra=["NZL", "XKZ"]))
+    res = run_cli(root, "panel")
+    assert_clean_failure(
+        res, before, root, "panel.yaml: clients.extra[1]", "'XKZ' has no COW country code"
+    )
+
+
+def test_an_end_year_past_the_data_names_the_last_year(root):
+    """years.end: 2030 used to end in a pandera dump of 8,749 failed checks."""
+    before = _panel_cfg(root, lambda c: c["years"].update(end=2030))
+    res = run_cli(root, "panel")
+    assert_clean_failure(
+        res, before, root, "panel.yaml: years.end", "2030 is after the last year", "up to 2024"
+    )
+
+
+# ------------------------------------------------------------------ damaged outputs of a stage
+def test_a_damaged_parquet_input_names_the_stage_that_writes_it(tmp_path):
+    p = tmp_path / "coded_periods.parquet"
+    p.write_bytes(b"PAR1 truncated")
+    with pytest.raises(aio.InputError) as e:
+        aio.read_parquet(p, "code")
+    assert "damaged or truncated" in str(e.value) and "run `make code` again" in str(e.value)
+    with pytest.raises(aio.InputError, match="run `make panel` first"):
+        aio.read_parquet(tmp_path / "panel.parquet", "panel")
+
+
+def test_a_truncated_panel_stops_the_code_stage_with_exit_2(root):
+    (root / "data" / "processed" / "panel.parquet").write_bytes(b"PAR1" + b"\0" * 64)
+    before = outputs(root)
+    res = run_cli(root, "code")
+    assert_clean_failure(res, before, root, "panel.parquet", "damaged or truncated", "make panel")
+
+
+def test_report_refuses_simulations_from_another_models_run(tmp_path):
+    from analysis.io import sha256
+    from analysis.report.inputs import load_simulations
+
+    models = tmp_path / "models.json"
+    models.write_text('{"models": []}\n')
+    sims = tmp_path / "simulations.json"
+    with pytest.raises(aio.InputError, match="run `make simulate` first"):
+        load_simulations(sims, models)
+    sims.write_text(json.dumps({"models_json_sha256": sha256(models)}))
+    assert load_simulations(sims, models)["models_json_sha256"] == sha256(models)
+    models.write_text('{"models": [1]}\n')  # the models stage ran again
+    with pytest.raises(aio.InputError) as e:
+        load_simulations(sims, models)
+    assert "made from another models.json" in str(e.value)
+    assert "run `make simulate` again" in str(e.value)

@@ -149,6 +149,11 @@ RULES_CASES = [
     (_period(1, years=[2020, 2017]), "periods[trump].years", ["[2020, 2017]", "[2017, 2020]"]),
     (_period(1, years=[2016, 2020]), "periods[trump].years", ["between 2017 and 2021"]),
     (_period(1, years=[2017]), "periods[trump].years", ["two years"]),
+    (
+        _period(1, start="2016-01-20"),
+        "periods[trump].start",
+        ["2016-01-20", "before period obama2 ends (2017-01-20)", "on or after 2017-01-20"],
+    ),
     (_period(2, id="trump"), "periods[trump].id", ["duplicate id"]),
     (lambda c: c["periods"][1].pop("id"), "periods[1].id", ["required key missing"]),
     (
@@ -229,6 +234,12 @@ PANEL_CASES = [
     (lambda c: c["clients"].update(extra=["NZ"]), "clients.extra[0]", ["'NZ'", "ISO3"]),
     (lambda c: c["clients"].update(extra=["USA"]), "clients.extra[0]", ["own client"]),
     (lambda c: c["clients"].update(exlude=[]), "clients.exlude", ["unknown key", "exclude"]),
+    (lambda c: c["clients"].update(extra=["NZL", "NZL"]), "clients.extra[1]", ["duplicate"]),
+    (
+        lambda c: c["nato_accession"].update(POL="2099-03-12"),
+        "nato_accession.POL",
+        ["2099-03-12", "in the future", "a past date"],
+    ),
     (lambda c: c["nato_accession"].update(POL="1999-03-xx"), "nato_accession.POL", ["date"]),
     (lambda c: c["nato_accession"].update(POL=1999), "nato_accession.POL", ["got 1999", "date"]),
     (lambda c: c["nato_accession"].update(Pol="1999-03-12"), "nato_accession.Pol", ["ISO3"]),

@@ -51,6 +51,18 @@ def test_committed_models_yaml_validates():
         ),
         (lambda c: c["primary"]["expert"].update(estimator="mle"), ["estimator", "'firth'"]),
         (lambda c: c["robustness"].update(paper_cases=["pol"]), ["paper_cases", "ISO3"]),
+        (
+            lambda c: c["panel"].update(regressors_main=["milex_gdp", "milex_gdp"]),
+            ["panel.regressors_main[1]", "'milex_gdp' is listed twice", "each entry once"],
+        ),
+        (
+            lambda c: c["ordered"]["controls"].append("nato"),
+            ["ordered.controls[3]", "listed twice (also at [2])"],
+        ),
+        (
+            lambda c: c["robustness"].update(paper_cases=["POL", "DEU", "POL"]),
+            ["robustness.paper_cases[2]", "'POL' is listed twice"],
+        ),
     ],
 )
 def test_bad_edit_is_named(edit, parts):

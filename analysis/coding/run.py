@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis import config, dictionary
+from analysis import config, dictionary, io
 from analysis.coding import (
     agreement,
     codebook,
@@ -272,9 +272,7 @@ def run() -> dict:
     check_stage("code")  # rules, dictionary, reliability, measurement: before anything is read
     cfg = config.load_yaml("rules")
     panel_path = config.processed_dir() / "panel.parquet"
-    if not panel_path.exists():
-        raise InputError(panel_path, "", "panel not found", "run `make panel` first")
-    panel = pd.read_parquet(panel_path)
+    panel = io.read_parquet(panel_path, "panel")
     dyads = codebook.load_all()
     check_clients(dyads, panel)
     files = {d.client: config.codebook_dir() / f"{d.patron}-{d.client}.yaml" for d in dyads}

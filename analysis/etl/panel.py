@@ -10,11 +10,13 @@ panel.sources.json, and keeps the publisher row of every value in a *_row column
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 
 import numpy as np
 import pandas as pd
 
-from analysis import schemas
+from analysis import config, schemas
+from analysis.errors import InputError
 from analysis.etl import (
     alliances,
     countries,
@@ -60,8 +62,28 @@ def skeleton(cfg: dict, atop: pd.DataFrame, states: pd.DataFrame, end_year: int)
     iso = {c: countries.ccode_to_iso3(c) for c in pact.ccode.unique()}
     clients = {i for i in iso.values() if i}
     clients |= {k for k, d in cfg["nato_accession"].items() if _year(d) <= end_year}
-    clients |= set(cfg["clients"].get("extra") or [])
-    clients -= set(cfg["clients"].get("exclude") or []) | {patron}
+    extra = cfg["clients"].get("extra") or []
+    exclude = cfg["clients"].get("exclude") or []
+    for i, c in enumerate(extra):  # a hand-added client must be a state of the system
+        if not any(countries.iso3_to_ccode(c, y) for y in range(start, end_year + 1)):
+            raise InputError(
+                config.config_dir() / "panel.yaml",
+                f"clients.extra[{i}]",
+                f"{c!r} has no COW country code in any year {start}-{end_year}",
+                "use the client's ISO3 code (config/country_overrides.csv maps names to codes)",
+            )
+    for i, c in enumerate(exclude):  # an exclusion that removes nothing is a typo
+        if c not in clients | set(extra):
+            near = difflib.get_close_matches(c, sorted(clients), n=3, cutoff=0.3)
+            raise InputError(
+                config.config_dir() / "panel.yaml",
+                f"clients.exclude[{i}]",
+                f"{c!r} is not a client of the panel, so excluding it changes nothing"
+                + (f" (nearest clients: {', '.join(near)})" if near else ""),
+                "use the ISO3 code of a client, or remove the entry",
+            )
+    clients |= set(extra)
+    clients -= set(exclude) | {patron}
     rows = []
     for c in sorted(clients):
         for y in range(start, end_year + 1):
@@ -472,7 +494,16 @@ def build() -> tuple[pd.DataFrame, dict]:
     nato_df = nato.load(nato_id)
     sipri = sipri_milex.load(sipri_id)
     end = cfg["years"]["end"]
-    end_year = latest_year(sipri, cfg["patron"]) if end == "latest" else int(end)
+    last = latest_year(sipri, cfg["patron"])
+    if end != "latest" and int(end) > last:
+        raise InputError(
+            config.config_dir() / "panel.yaml",
+            "years.end",
+            f"{end} is after the last year with the patron's military-expenditure data ({last}, "
+            f"source {sipri_id})",
+            f"set years.end to latest or to a year up to {last}",
+        )
+    end_year = last if end == "latest" else int(end)
     tiv, deals = sipri_tiv.load("sipri-tiv-2024")
     tr = troops.load(raw_path("troopdata-2026"), cfg["troops"]["rule"])
     col = cfg["unga"]["ideal_point"]

@@ -15,7 +15,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 from scipy import stats
 
-from analysis import config, schemas
+from analysis import config, io, schemas
 from analysis.coding import measured_levels, year_codes
 from analysis.errors import InputError
 from analysis.io import csv_bytes, write_files_together
@@ -381,8 +381,9 @@ def _latent_inputs(cfg: dict) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     for f in ("guarantee_latent.parquet", "guarantee_latent_draws.parquet"):
         if not (proc / f).exists():
             raise InputError(proc / f, "", "not found", "run `make code` first")
-    lat = pd.read_parquet(proc / "guarantee_latent.parquet")[["client", "year", lc["dependent"]]]
-    draws = pd.read_parquet(proc / "guarantee_latent_draws.parquet")
+    lat = io.read_parquet(proc / "guarantee_latent.parquet", "code")
+    lat = lat[["client", "year", lc["dependent"]]]
+    draws = io.read_parquet(proc / "guarantee_latent_draws.parquet", "code")
     dcols = [c for c in draws.columns if c.startswith("draw_")]
     if len(dcols) < lc["mi_draws"]:
         raise InputError(
@@ -641,12 +642,9 @@ def run() -> dict:
     cfg = config.load_yaml("models")
     rcfg = config.load_yaml("rules")
     proc = config.processed_dir()
-    for f in ("panel.parquet", "coded_periods.parquet", "coded_years.parquet"):
-        if not (proc / f).exists():
-            raise InputError(proc / f, "", "input not found", "run `make code` first")
-    panel = pd.read_parquet(proc / "panel.parquet")
-    periods = pd.read_parquet(proc / "coded_periods.parquet")
-    years = pd.read_parquet(proc / "coded_years.parquet")
+    panel = io.read_parquet(proc / "panel.parquet", "panel")
+    periods = io.read_parquet(proc / "coded_periods.parquet", "code")
+    years = io.read_parquet(proc / "coded_years.parquet", "code")
     reg = Registry()
     ctl = cfg["ordered"]["controls"]
     link = cfg["ordered"]["link"]

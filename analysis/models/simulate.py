@@ -18,7 +18,7 @@ import pandas as pd
 
 from analysis import config, schemas
 from analysis.errors import InputError
-from analysis.io import csv_bytes, write_files_together
+from analysis.io import csv_bytes, read_csv, sha256, write_files_together
 from analysis.models import fewcluster, retest
 from analysis.models.run import _clean
 
@@ -37,7 +37,7 @@ def _load_primary(rep) -> tuple[dict, pd.DataFrame]:
         ) from None
     if not data.exists():
         raise InputError(data, "", "estimation sample not found", "run `make models` again")
-    return m, pd.read_csv(data)
+    return m, read_csv(data, "models")
 
 
 def run() -> dict:
@@ -56,6 +56,8 @@ def run() -> dict:
     size.attrs = {}
     out = {
         "generated_by": "python -m analysis simulate",
+        # the models.json this was computed from: the report refuses a pair from different runs
+        "models_json_sha256": sha256(rep / "models.json"),
         "power": {
             **pw,
             "model": m["retest"]["expert"]["model"],

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from analysis import config
 from analysis.errors import InputError
 from analysis.fetch import load_manifest
+from analysis.io import sha256
 
 
 class _Entry(BaseModel):
@@ -103,7 +104,7 @@ class Inputs:
     rules: dict = field(default_factory=dict)
     reliability_cfg: dict = field(default_factory=dict)
     extra: dict[str, pd.DataFrame] = field(default_factory=dict)  # measurement tables
-    simulations: dict | None = None  # reports/simulations.json (`make simulate`), if run
+    simulations: dict | None = None  # reports/simulations.json (`make simulate`)
 
     def model_index(self, name: str) -> int:
         for i, e in enumerate(self.models["models"]):
@@ -187,6 +188,30 @@ def _yaml(p: Path) -> dict:
         ) from None
 
 
+def load_simulations(path: Path, models_path: Path) -> dict:
+    """reports/simulations.json (`make simulate`), made from the models.json beside it: a
+    missing file, or one made from another run of the models stage, stops the report rather
+    than mixing the two runs' numbers."""
+    if not path.exists():
+        raise InputError(path, "", "not found", "run `make simulate` first (make report runs it)")
+    try:
+        sims = json.loads(path.read_text())
+    except json.JSONDecodeError as e:
+        raise InputError(
+            path, f"line {e.lineno}", "not valid JSON", "run `make simulate`"
+        ) from None
+    made_from = sims.get("models_json_sha256") if isinstance(sims, dict) else None
+    if made_from != sha256(models_path):
+        raise InputError(
+            path,
+            "/models_json_sha256",
+            "made from another models.json than the one in reports/ (the models stage ran again "
+            "after it)",
+            "run `make simulate` again",
+        )
+    return sims
+
+
 def load() -> Inputs:
     root = config.root()
     rep = config.reports_dir()
@@ -224,19 +249,9 @@ def load() -> Inputs:
         for name in MEASUREMENT_TABLES
         if name not in OPTIONAL_TABLES or (rep / f"{name}.csv").exists()
     }
-    sims = None
-    if (rep / "simulations.json").exists():  # `make simulate`
-        try:
-            sims = json.loads((rep / "simulations.json").read_text())
-        except json.JSONDecodeError as e:
-            raise InputError(
-                rep / "simulations.json",
-                f"line {e.lineno}",
-                "not valid JSON",
-                "run `make simulate`",
-            ) from None
-        extra["power_expert"] = _csv(rep / "power_expert.csv", "simulate")
-        extra["size_simulation"] = _csv(rep / "size_simulation.csv", "simulate")
+    sims = load_simulations(rep / "simulations.json", files["models"])
+    extra["power_expert"] = _csv(rep / "power_expert.csv", "simulate")
+    extra["size_simulation"] = _csv(rep / "size_simulation.csv", "simulate")
     return Inputs(
         models=models,
         meta=meta,

@@ -196,11 +196,6 @@ def _zero_implied(lk: Linker) -> list[str]:
 
 
 def _power_words(lk: Linker) -> str:
-    if lk.inp.simulations is None:
-        return (
-            "**Power.** The power simulation has not been run here (`make simulate` writes "
-            "`reports/simulations.json`).\n"
-        )
     pw = lk.inp.simulations["power"]
     adj = pw.get("mde_size_adjusted", {})
     base = ("power",)
