@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import re
 import typing
 from collections.abc import Callable, Iterable
@@ -1013,7 +1014,18 @@ def check_csv(name: str, folder: str | Path | None = None) -> list[dict[str, str
     want = [c.name for c in spec.columns]
     rows: list[dict[str, str]] = []
     lines: list[int] = []
-    with open(path, encoding="utf-8", newline="") as fh:
+    raw = path.read_bytes()
+    try:  # a spreadsheet program's "CSV UTF-8" starts with a BOM: accepted
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(
+            path,
+            f"line {line}",
+            f"not UTF-8 text (byte 0x{raw[exc.start]:02x})",
+            "save the file as CSV UTF-8 (the spreadsheet's or editor's encoding option)",
+        ) from None
+    with io.StringIO(text, newline="") as fh:
         reader = csv.reader(fh)
         header = next(reader, None)
         if header is None or [h.strip() for h in header] != want:

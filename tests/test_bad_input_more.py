@@ -470,3 +470,55 @@ def test_report_refuses_simulations_from_another_models_run(tmp_path):
         load_simulations(sims, models)
     assert "made from another models.json" in str(e.value)
     assert "run `make simulate` again" in str(e.value)
+
+
+# ------------------------------------------------------------------ raw files changed after fetch
+def test_a_raw_file_replaced_after_fetch_is_refused_by_the_panel_stage(root):
+    """A publisher's next edition dropped in under the old name (the fetch stamp kept) was
+    parsed silently and changed the panel. Not through replace_raw: nothing is registered."""
+    p = root / "data" / "raw" / NATO[0] / NATO[1]
+    target = p.resolve()
+    p.unlink()
+    shutil.copyfile(target, p)
+    wb = openpyxl.load_workbook(p)
+    ws = wb["TABLE3"]
+    ws["C20"].value = 9.99
+    wb.save(p)
+    before = seed(root)
+    res = run_cli(root, "panel")
+    assert_clean_failure(
+        res,
+        before,
+        root,
+        f"{NATO[0]}/{NATO[1]}",
+        "not the edition config/sources.yaml records",
+        "its own source id and checksum",
+    )
+
+
+# ------------------------------------------------------------------ committed project files
+def test_a_url_in_the_host_list_is_refused(root):
+    p = root / "config" / "source_hosts.yaml"
+    p.write_text(p.read_text().replace("  - gov\n", "  - gov\n  - http://www.bbc.co.uk/news\n", 1))
+    before = seed(root)
+    (root / "data" / "processed" / "panel.parquet").unlink()
+    before.pop("data/processed/panel.parquet")
+    res = run_cli(root, "code")
+    assert res.returncode == 2 and "Traceback" not in res.stderr, res.stderr
+    assert "source_hosts.yaml: official_suffixes[1]" in res.stderr, res.stderr
+    assert "'http://www.bbc.co.uk/news' is not a host name" in res.stderr
+    assert outputs(root) == before
+
+
+def test_a_paper_figure_that_is_not_a_number_names_its_line(tmp_path):
+    from analysis.report.inputs import paper_table
+
+    src = Path(__file__).resolve().parents[1] / "data" / "paper" / "nato_share_gdp.csv"
+    lines = src.read_text().splitlines()
+    lines[3] = lines[3].replace(",1.", ",one point ", 1)
+    p = tmp_path / "nato_share_gdp.csv"
+    p.write_text("\n".join(lines) + "\n")
+    with pytest.raises(aio.InputError) as e:
+        paper_table(p)
+    assert "line 4, column value" in str(e.value) and "is not a number" in str(e.value)
+    assert paper_table(src).value.dtype == float

@@ -398,6 +398,35 @@ def test_override_csv_unknown_column(cfg_root, name):
     _assert_msg(_fails(name), name, "line 1 (header)", "'extra'", "restore the header line")
 
 
+# ------------------------------------------------------------------ files a Windows editor saved
+@pytest.mark.parametrize("name", ALL_FILES)
+def test_bom_and_crlf_are_accepted_with_the_same_content(cfg_root, name):
+    """Notepad's UTF-8 (BOM, CRLF) and a spreadsheet's "CSV UTF-8" (BOM) read as the original."""
+    file = name if name in schemas.CSV_SPECS else f"{name}.yaml"
+    p = cfg_root / "config" / file
+
+    def content():
+        schemas.check_file(name)
+        return schemas.check_csv(name) if name in schemas.CSV_SPECS else config.load_yaml(name)
+
+    want = content()
+    text = p.read_text(encoding="utf-8")
+    p.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
+    assert content() == want
+
+
+@pytest.mark.parametrize("name", ["rules", "country_overrides.csv"])
+def test_a_file_saved_as_windows_1252_names_the_line(cfg_root, name):
+    file = name if name in schemas.CSV_SPECS else f"{name}.yaml"
+    p = cfg_root / "config" / file
+    lines = p.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines.insert(3, "Cura\u00e7ao,CUW,\n" if file.endswith(".csv") else "# Cura\u00e7ao\n")
+    p.write_bytes("".join(lines).encode("cp1252"))
+    msg = _fails(name)
+    assert f"error: {file}: line 4: not UTF-8 text (byte 0xe7)" in msg, msg
+    assert "save the file as" in msg and "UTF-8" in msg
+
+
 # ------------------------------------------------------------- end to end: CLI, exit 2, no write
 def _seed_outputs(root: Path) -> dict[str, bytes]:
     """Stand-ins for earlier outputs, then a snapshot of every file outside config/."""

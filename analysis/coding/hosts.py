@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from urllib.parse import urlparse
 
@@ -9,6 +10,7 @@ from analysis import config
 from analysis.errors import InputError
 
 QUALITIES = ("official", "reputable", "weak")
+HOST_RX = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)*$")  # a host or a domain suffix (gov.uk)
 
 
 @lru_cache(maxsize=4)
@@ -25,6 +27,14 @@ def _lists(config_dir: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str
                 "expected a list of host names",
                 "restore config/source_hosts.yaml from the repository",
             )
+        for i, x in enumerate(v):
+            if not HOST_RX.match(x.lower().strip(".")):
+                raise InputError(
+                    config.config_dir() / "source_hosts.yaml",
+                    f"{k}[{i}]",
+                    f"{x!r} is not a host name",
+                    "write the host only, without scheme, path or spaces (e.g. bbc.co.uk)",
+                )
         out.append(tuple(x.lower().strip(".") for x in v))
     unknown = set(cfg) - set(keys)
     if unknown:
@@ -35,6 +45,11 @@ def _lists(config_dir: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str
             f"allowed keys: {', '.join(keys)}",
         )
     return out[0], out[1], out[2]
+
+
+def check() -> None:
+    """config/source_hosts.yaml is well formed (run at the start of the coding stage)."""
+    _lists(str(config.config_dir()))
 
 
 def _matches(host: str, entry: str) -> bool:

@@ -22,6 +22,7 @@ from analysis import config, dictionary, io
 from analysis.coding import (
     agreement,
     codebook,
+    hosts,
     latent,
     latent_validation,
     levels,
@@ -270,6 +271,7 @@ def run() -> dict:
     from analysis.schemas import check_stage
 
     check_stage("code")  # rules, dictionary, reliability, measurement: before anything is read
+    hosts.check()
     cfg = config.load_yaml("rules")
     panel_path = config.processed_dir() / "panel.parquet"
     panel = io.read_parquet(panel_path, "panel")

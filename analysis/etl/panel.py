@@ -31,7 +31,7 @@ from analysis.etl import (
     unga_votes,
     validation_sources,
 )
-from analysis.fetch import raw_path
+from analysis.fetch import raw_path, verify_raw
 from analysis.fetch import source_by_id as by_id
 
 
@@ -72,13 +72,16 @@ def skeleton(cfg: dict, atop: pd.DataFrame, states: pd.DataFrame, end_year: int)
                 f"{c!r} has no COW country code in any year {start}-{end_year}",
                 "use the client's ISO3 code (config/country_overrides.csv maps names to codes)",
             )
-    for i, c in enumerate(exclude):  # an exclusion that removes nothing is a typo
-        if c not in clients | set(extra):
+    for i, c in enumerate(exclude):  # an exclusion naming no state at all is a typo
+        if c not in clients | set(extra) and not any(
+            countries.iso3_to_ccode(c, y) for y in range(start, end_year + 1)
+        ):
             near = difflib.get_close_matches(c, sorted(clients), n=3, cutoff=0.3)
             raise InputError(
                 config.config_dir() / "panel.yaml",
                 f"clients.exclude[{i}]",
-                f"{c!r} is not a client of the panel, so excluding it changes nothing"
+                f"{c!r} is not a client of the panel, nor a state with a COW country code in "
+                f"{start}-{end_year}, so excluding it changes nothing"
                 + (f" (nearest clients: {', '.join(near)})" if near else ""),
                 "use the ISO3 code of a client, or remove the entry",
             )
@@ -487,6 +490,7 @@ def latest_year(sipri: pd.DataFrame, patron: str) -> int:
 def build() -> tuple[pd.DataFrame, dict]:
     SOURCES.clear()
     cfg = schemas.validate("panel", schemas.Panel)
+    verify_raw()  # the files parsed below are the editions the manifest records
     pc = int(cfg["patron_ccode"])
     atop = alliances.load_atop(raw_path("atop-5.1"), pc)
     states = alliances.load_states(raw_path("cow-states-2016"))

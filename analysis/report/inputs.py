@@ -179,13 +179,44 @@ def _csv(p: Path, stage: str, **kw) -> pd.DataFrame:
         raise InputError(p, "CSV", f"cannot parse ({e})", f"run `make {stage}` again") from None
 
 
-def _yaml(p: Path) -> dict:
+def _yaml(p: Path, fix: str = "fix the file: `make validate-codebook`") -> dict:
     try:
         return yaml.safe_load(p.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as e:
+        raise InputError(p, "YAML", f"cannot parse ({e})", fix) from None
+
+
+PAPER_NUMERIC = ("table", "year", "estimate", "value", "seed_line")
+
+
+def paper_table(p: Path) -> pd.DataFrame:
+    """data/paper/nato_share_gdp.csv: the figures the paper prints (committed, typed by hand),
+    every numeric cell a number and every client an ISO3 code."""
+    df = _csv(p, "report")
+    missing = [c for c in ("client", *PAPER_NUMERIC) if c not in df.columns]
+    if missing:
+        raise InputError(p, "header", f"missing column(s) {missing}", "restore the file from git")
+    for c in PAPER_NUMERIC:
+        bad = pd.to_numeric(df[c], errors="coerce").isna() & df[c].notna()
+        if bad.any():
+            i = int(bad.to_numpy().nonzero()[0][0])
+            raise InputError(
+                p,
+                f"line {i + 2}, column {c}",
+                f"{df[c].iloc[i]!r} is not a number",
+                "write the figure as the paper prints it (e.g. 2.22)",
+            )
+        df[c] = pd.to_numeric(df[c])
+    bad = ~df.client.astype(str).str.fullmatch(r"[A-Z]{3}")
+    if bad.any():
+        i = int(bad.to_numpy().nonzero()[0][0])
         raise InputError(
-            p, "YAML", f"cannot parse ({e})", "fix the file: `make validate-codebook`"
-        ) from None
+            p,
+            f"line {i + 2}, column client",
+            f"{df.client.iloc[i]!r} is not an ISO3 code",
+            "e.g. POL",
+        )
+    return df
 
 
 def load_simulations(path: Path, models_path: Path) -> dict:
@@ -262,10 +293,10 @@ def load() -> Inputs:
         agreement=_csv(files["agreement"], "code"),
         disagreements=_csv(files["disagreements"], "code"),
         coverage=_csv(files["coverage"], "code"),
-        paper_tables=_csv(files["paper_tables"], "report"),
+        paper_tables=paper_table(files["paper_tables"]),
         codebook=codebook,
         manifest=load_manifest(),
-        citation=_yaml(_need(files["citation"], "report")),
+        citation=_yaml(_need(files["citation"], "report"), "fix the YAML of CITATION.cff"),
         root=root,
         files=files,
         rules=config.load_yaml("rules"),
