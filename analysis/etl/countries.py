@@ -104,14 +104,27 @@ def try_iso3(name: str) -> str | None:
 SKIP = "-"  # override value for known entities without ISO3 (historical states, the EU)
 
 
-@lru_cache(maxsize=8192)
-def iso3_to_ccode(iso3: str, year: int) -> int | None:
-    ov = _ccode_overrides()
-    hit = ov[(ov.iso3 == iso3) & (ov.first_year <= year) & (ov.last_year >= year)]
-    if len(hit):
-        return int(hit.ccode.iloc[0])
+@lru_cache(maxsize=1)
+def _ccode_spells() -> dict[str, list[tuple[int, int, int]]]:
+    """The ccode overrides as {iso3: [(first_year, last_year, ccode), ...]} in file order."""
+    out: dict[str, list[tuple[int, int, int]]] = {}
+    for r in _ccode_overrides().itertuples(index=False):
+        out.setdefault(r.iso3, []).append((int(r.first_year), int(r.last_year), int(r.ccode)))
+    return out
+
+
+@lru_cache(maxsize=512)
+def _cown(iso3: str) -> int | None:
     res = _cc(iso3, origin="iso3c", destination="cown")
     return int(res) if res is not None and res == res else None
+
+
+@lru_cache(maxsize=8192)
+def iso3_to_ccode(iso3: str, year: int) -> int | None:
+    for first, last, ccode in _ccode_spells().get(iso3, ()):
+        if first <= year <= last:  # the first matching override row, as before
+            return ccode
+    return _cown(iso3)
 
 
 @lru_cache(maxsize=8192)

@@ -87,18 +87,18 @@ def skeleton(cfg: dict, atop: pd.DataFrame, states: pd.DataFrame, end_year: int)
             )
     clients |= set(extra)
     clients -= set(exclude) | {patron}
+    # COW system membership spells per code; the list's last end year means "still a member"
+    last_end = states.endyear.max()
+    spells: dict[int, list[tuple[int, int]]] = {}
+    for cc, st, en in zip(states.ccode, states.styear, states.endyear, strict=True):
+        spells.setdefault(int(cc), []).append((int(st), int(en)))
     rows = []
     for c in sorted(clients):
         for y in range(start, end_year + 1):
             cc = countries.iso3_to_ccode(c, y)
             if cc is None:
                 continue
-            spell = states[
-                (states.ccode == cc)
-                & (states.styear <= y)
-                & ((states.endyear >= y) | (states.endyear == states.endyear.max()))
-            ]
-            if spell.empty:
+            if not any(st <= y and (en >= y or en == last_end) for st, en in spells.get(cc, ())):
                 continue
             rows.append(
                 {
