@@ -51,7 +51,7 @@ def mirror_dir() -> Path:
 
 def load_yaml(name: str) -> dict[str, Any]:
     """Load config/<name>.yaml (read fresh each call so tests can swap configs)."""
-    from analysis.errors import InputError
+    from analysis.errors import InputError, not_utf8
 
     path = config_dir() / f"{name}.yaml"
     if not path.exists():
@@ -70,15 +70,8 @@ def load_yaml(name: str) -> dict[str, Any]:
         raise InputError(
             path, where, f"malformed YAML: {getattr(exc, 'problem', exc)}", "fix the YAML syntax"
         ) from None
-    except UnicodeDecodeError as exc:  # saved by an editor in Windows-1252, Latin-1 or UTF-16
-        raw = path.read_bytes()
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(
-            path,
-            f"line {line}",
-            f"not UTF-8 text (byte 0x{raw[exc.start]:02x})",
-            "save the file as UTF-8 (the editor's encoding option)",
-        ) from None
+    except UnicodeDecodeError:  # saved by an editor in Windows-1252, Latin-1 or UTF-16
+        raise not_utf8(path, "save the file as UTF-8 (the editor's encoding option)") from None
     if not isinstance(data, dict):
         raise InputError(
             path, "top level", "expected a mapping", f"see the comments in config/{name}.yaml"

@@ -29,3 +29,18 @@ class InputError(Exception):
 class OutputError(InputError):
     """An output that cannot be written (permission, read-only or full disk, a file where a
     folder is expected): the folder and what to do. Rendered and exited like InputError."""
+
+
+def not_utf8(path: str | Path, fix: str) -> InputError:
+    """The error for a text file that is not UTF-8 (a Windows editor's 1252, Latin-1, UTF-16):
+    the line and the first byte that does not decode, found in the whole file (a decoder that
+    reads in chunks reports positions within its chunk)."""
+    raw = Path(path).read_bytes()
+    try:
+        raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return InputError(
+            path, f"line {line}", f"not UTF-8 text (byte 0x{raw[exc.start]:02x})", fix
+        )
+    return InputError(path, "", "not UTF-8 text", fix)

@@ -34,7 +34,7 @@ from pydantic import (
 )
 
 from analysis import config
-from analysis.errors import InputError
+from analysis.errors import InputError, not_utf8
 
 
 class _Strict(BaseModel):
@@ -1017,13 +1017,9 @@ def check_csv(name: str, folder: str | Path | None = None) -> list[dict[str, str
     raw = path.read_bytes()
     try:  # a spreadsheet program's "CSV UTF-8" starts with a BOM: accepted
         text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(
-            path,
-            f"line {line}",
-            f"not UTF-8 text (byte 0x{raw[exc.start]:02x})",
-            "save the file as CSV UTF-8 (the spreadsheet's or editor's encoding option)",
+    except UnicodeDecodeError:
+        raise not_utf8(
+            path, "save the file as CSV UTF-8 (the spreadsheet's or editor's encoding option)"
         ) from None
     with io.StringIO(text, newline="") as fh:
         reader = csv.reader(fh)
