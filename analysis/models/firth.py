@@ -67,6 +67,12 @@ class _Design:
         self.p = self.k + J - 1
         self.ab = [self._ab(r) for r in range(J)]  # constant in theta: built once
         self.inf = np.full(self.n, np.inf)
+        self.A = np.stack([a for a, _ in self.ab])  # (J, n, p)
+        self.B = np.stack([b for _, b in self.ab])
+        self.rows = np.arange(self.n)
+        # F, f, f' at the infinite bounds do not depend on theta
+        self._hi = _pdf_and_slope(self.inf, link)
+        self._lo = _pdf_and_slope(-self.inf, link)
 
     def _ab(self, r: int):
         """a_r, b_r: derivatives of the upper and lower linear predictors of category r (n x p);
@@ -82,21 +88,29 @@ class _Design:
             b[:, k + r - 1] = 1.0
         return a, b
 
-    def pieces(self, theta: np.ndarray):
-        k, J = self.k, self.J
+    def stacked(self, theta: np.ndarray):
+        """All categories at once: pi (J, n), g (J, n, p), f'(upper) and f'(lower) (J, n).
+
+        Each cut point's F, f, f' is computed once (it is the upper bound of one category and
+        the lower bound of the next), elementwise exactly as per category."""
+        k = self.k
         beta, cuts = theta[:k], theta[k:]
         xb = self.X @ beta
-        out = []
-        for r in range(J):
-            u = cuts[r] - xb if r < J - 1 else self.inf
-            low = cuts[r - 1] - xb if r > 0 else -self.inf
-            Fu, fu, fpu = _pdf_and_slope(u, self.link)
-            Fl, fl, fpl = _pdf_and_slope(low, self.link)
-            a, b = self.ab[r]
-            pi = np.clip(Fu - Fl, 1e-100, None)
-            g = fu[:, None] * a - fl[:, None] * b
-            out.append((pi, g, a, b, fpu, fpl))
-        return out
+        F, f, fp = _pdf_and_slope(cuts[:, None] - xb[None, :], self.link)  # (J - 1, n)
+        Fu, fu, fpu = (
+            np.vstack([v, h[None, :]]) for v, h in zip((F, f, fp), self._hi, strict=True)
+        )
+        Fl, fl, fpl = (
+            np.vstack([h[None, :], v]) for v, h in zip((F, f, fp), self._lo, strict=True)
+        )
+        pi = np.clip(Fu - Fl, 1e-100, None)
+        g = fu[:, :, None] * self.A - fl[:, :, None] * self.B
+        return pi, g, fpu, fpl
+
+    def pieces(self, theta: np.ndarray):
+        """Per category r: (pi_r, g_r, a_r, b_r, f'(u_r), f'(l_r))."""
+        pi, g, fpu, fpl = self.stacked(theta)
+        return [(pi[r], g[r], self.A[r], self.B[r], fpu[r], fpl[r]) for r in range(self.J)]
 
 
 def _ordered(theta: np.ndarray, k: int) -> bool:
@@ -105,32 +119,32 @@ def _ordered(theta: np.ndarray, k: int) -> bool:
 
 
 def _evaluate(des: _Design, theta: np.ndarray, need_grad: bool = True):
-    """l, l*, score U, penalty gradient A, information I (natural parameterisation)."""
-    P = des.pieces(theta)
-    info = np.zeros((des.p, des.p))
-    llf = 0.0
-    U = np.zeros(des.p)
-    for r, (pi, g, *_) in enumerate(P):
-        info += (g / pi[:, None]).T @ g
-        idx = des.y == r
-        llf += float(np.log(pi[idx]).sum())
-        U += (g[idx] / pi[idx, None]).sum(0)
+    """l, l*, score U, penalty gradient A, information I (natural parameterisation).
+
+    Vectorised over categories and observations (tests/test_firth.py checks it against a
+    per-category loop of the formulas in the module docstring)."""
+    pi, g, fpu, fpl = des.stacked(theta)
+    p = des.p
+    w = g / pi[:, :, None]
+    info = w.reshape(-1, p).T @ g.reshape(-1, p)
+    llf = float(np.log(pi[des.y, des.rows]).sum())
+    U = w[des.y, des.rows].sum(0)
     sign, logdet = np.linalg.slogdet(info)
     if sign <= 0:
-        return llf, -np.inf, U, np.zeros(des.p), info
+        return llf, -np.inf, U, np.zeros(p), info
     pen = llf + 0.5 * logdet
     if not need_grad:
         return llf, pen, U, None, info
     M = np.linalg.inv(info)
-    A = np.zeros(des.p)
-    for pi, g, a, b, fpu, fpl in P:
-        gM = g @ M
-        gMa = np.einsum("ij,ij->i", gM, a)
-        gMb = np.einsum("ij,ij->i", gM, b)
-        gMg = np.einsum("ij,ij->i", gM, g)
-        w_a = 2.0 * fpu * gMa / pi
-        w_b = 2.0 * fpl * gMb / pi
-        A += a.T @ w_a - b.T @ w_b - g.T @ (gMg / pi**2)
+    gM = g @ M
+    w_a = 2.0 * fpu * (gM * des.A).sum(-1) / pi
+    w_b = 2.0 * fpl * (gM * des.B).sum(-1) / pi
+    w_g = (gM * g).sum(-1) / pi**2
+    A = (
+        np.tensordot(w_a, des.A, axes=([0, 1], [0, 1]))
+        - np.tensordot(w_b, des.B, axes=([0, 1], [0, 1]))
+        - np.tensordot(w_g, g, axes=([0, 1], [0, 1]))
+    )
     return llf, pen, U, 0.5 * A, info
 
 
