@@ -111,11 +111,11 @@ def commands(main_py: Path) -> list[tuple[str, str, str]]:
 
 def run_all() -> str:
     """Install, then every stage again through the Makefile (so it follows the Makefile's order
-    and any stage added to it): fetch -> panel -> code -> models -> report."""
+    and any stage added to it): fetch -> panel -> code -> models -> simulate -> report."""
     return """#!/usr/bin/env bash
 # Rebuild every output from the raw files: install the locked environment (Python 3.11, exact
 # versions from requirements.lock), then rerun every stage of `make all` in order
-# (fetch -> panel -> code -> models -> report), whatever is already on disk.
+# (fetch -> panel -> code -> models -> simulate -> report), whatever is already on disk.
 # Raw files not shipped here are downloaded from their publishers' URLs (config/sources.yaml),
 # or copied from ANALYSIS_MIRROR=/folder when set; every file's sha256 is checked.
 set -euo pipefail
