@@ -296,6 +296,40 @@ def write_table(
         write_bytes(target, data)
 
 
+# ------------------------------------------------------------------ records of a stage's outputs
+def with_record(files: dict[Path, bytes], record: Path, root: Path) -> dict[Path, bytes]:
+    """`files` plus `record`: a JSON map of each file's path (relative to root) to its sha256,
+    written in the same set. A later stage checks what it reads against it (`verify_recorded`),
+    so a file edited or cut short by hand after the stage ran is refused, not read."""
+    rec = {
+        str(Path(p).resolve().relative_to(root.resolve())): hashlib.sha256(b).hexdigest()
+        for p, b in sorted(files.items(), key=lambda kv: str(kv[0]))
+    }
+    return {**files, record: json_bytes({"sha256": rec})}
+
+
+def verify_recorded(path: Path, record: Path, root: Path, stage: str) -> None:
+    """`path` is byte for byte what `make <stage>` wrote (its record lists it with that sha256)."""
+    fix = f"run `make {stage}` again"
+    if not record.exists():
+        raise InputError(record, "", f"the record of the {stage} stage's outputs is missing", fix)
+    try:
+        rec = json.loads(record.read_text())["sha256"]
+    except (json.JSONDecodeError, KeyError, TypeError):
+        raise InputError(record, "", "not a record of outputs (damaged)", fix) from None
+    rel = str(Path(path).resolve().relative_to(root.resolve()))
+    if rel not in rec:
+        raise InputError(record, rel, f"not among the {stage} stage's outputs", fix)
+    if sha256(path) != rec[rel]:
+        raise InputError(
+            path,
+            "",
+            f"not the file the {stage} stage wrote (its sha256 differs from {record.name}): "
+            "edited, cut short or left from another run",
+            fix,
+        )
+
+
 # ------------------------------------------------------------------ readers
 def read_parquet(path: Path, stage: str, columns: list[str] | None = None) -> pd.DataFrame:
     """An earlier stage's Parquet output; missing or damaged (truncated, overwritten, not

@@ -708,8 +708,16 @@ class NatoEditions(_Strict):
 
 
 # --------------------------------------------------------------------------- dictionary.yaml
+def _stata_label(v: str) -> str:
+    if len(v) > 80:
+        raise Violation(
+            f"label has {len(v)} characters; Stata allows 80", allowed="at most 80 characters"
+        )
+    return v
+
+
 class DictEntry(_Strict):
-    label: Text
+    label: Annotated[Text, AfterValidator(_stata_label)]
     meaning: Text
     unit: Text
     source: Text | None = None

@@ -522,3 +522,35 @@ def test_a_paper_figure_that_is_not_a_number_names_its_line(tmp_path):
         paper_table(p)
     assert "line 4, column value" in str(e.value) and "is not a number" in str(e.value)
     assert paper_table(src).value.dtype == float
+
+
+# ------------------------------------------------------------------ a stage's outputs edited later
+def test_the_report_refuses_a_coded_table_cut_short_after_the_code_stage(reported, tmp_path):
+    """A coded_periods.csv cut in half (a copy interrupted, an edit in a spreadsheet) still
+    parsed: the report built from the rows left, exit 0. Each file the coding stage writes is
+    recorded with its sha256 in data/processed/code_outputs.json, and the report checks it."""
+    root = tmp_path / "copy"
+    shutil.copytree(reported, root, symlinks=True)
+    p = root / "data" / "processed" / "coded_periods.csv"
+    data = p.read_bytes()
+    p.write_bytes(data[: len(data) // 2])
+    before = outputs(root)
+    res = run_cli(root, "report")
+    assert_clean_failure(
+        res,
+        before,
+        root,
+        "coded_periods.csv",
+        "not the file the code stage wrote",
+        "run `make code` again",
+    )
+
+
+def test_the_report_refuses_a_power_table_edited_after_simulate(reported, tmp_path):
+    root = tmp_path / "copy"
+    shutil.copytree(reported, root, symlinks=True)
+    p = root / "reports" / "power_expert.csv"
+    p.write_text(p.read_text().replace("0.", "0.9", 1))
+    before = outputs(root)
+    res = run_cli(root, "report")
+    assert_clean_failure(res, before, root, "power_expert.csv", "run `make simulate` again")

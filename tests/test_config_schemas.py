@@ -361,6 +361,19 @@ def test_unknown_keys_elsewhere(cfg_root, name, edit, where):
     _assert_msg(_fails(name), f"{name}.yaml", where, "unknown key", "allowed: the keys")
 
 
+def test_a_dictionary_label_longer_than_stata_allows_is_refused(cfg_root):
+    def edit(c):
+        c["datasets"]["panel"]["columns"]["troops"]["label"] = "US troops " * 9
+
+    edit_yaml(cfg_root, "dictionary", edit)
+    _assert_msg(
+        _fails("dictionary"),
+        "dictionary.yaml",
+        "datasets.panel.columns.troops.label",
+        "label has 90 characters; Stata allows 80",
+    )
+
+
 def test_measurement_cross_field_rule_names_its_key(cfg_root):
     edit_yaml(cfg_root, "measurement", lambda c: c["sampler"].update(burn=5000))
     _assert_msg(_fails("measurement"), "measurement.yaml", "sampler.burn", "got 5000")

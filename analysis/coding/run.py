@@ -39,11 +39,13 @@ from analysis.io import (
     parquet_bytes,
     table_bytes,
     text_bytes,
+    with_record,
     write_csv,
     write_files_together,
 )
 
 IND = list(config.indicators())
+RECORD = "code_outputs.json"  # in data/processed/: sha256 of every file this stage writes
 
 
 def paper_cases() -> list[str]:
@@ -334,7 +336,7 @@ def run() -> dict:
     }
     for name, df in reports.items():
         files[rep / f"{name}.csv"] = csv_bytes(df)
-    write_files_together(files)
+    write_files_together(with_record(files, out / RECORD, config.root()))
     return {
         "dyad_periods_codebook": len(cb),
         "dyad_periods_rules": len(ru),

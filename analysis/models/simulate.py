@@ -11,6 +11,7 @@ Writes reports/power_expert.csv, reports/size_simulation.csv and reports/simulat
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import numpy as np
@@ -65,13 +66,11 @@ def run() -> dict:
         },
         "size_simulation": {"config": sc, "table_file": "reports/size_simulation.csv"},
     }
+    tables = {"power_expert.csv": csv_bytes(table), "size_simulation.csv": csv_bytes(size)}
+    out["tables_sha256"] = {k: hashlib.sha256(v).hexdigest() for k, v in tables.items()}
     text = json.dumps(_clean(out), indent=2, ensure_ascii=False) + "\n"
     write_files_together(
-        {
-            rep / "power_expert.csv": csv_bytes(table),
-            rep / "size_simulation.csv": csv_bytes(size),
-            rep / "simulations.json": text.encode("utf-8"),
-        }
+        {**{rep / k: v for k, v in tables.items()}, rep / "simulations.json": text.encode("utf-8")}
     )
     return {
         "power_mde_size_adjusted": {

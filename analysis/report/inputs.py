@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from analysis import config
 from analysis.errors import InputError
 from analysis.fetch import load_manifest
-from analysis.io import sha256
+from analysis.io import sha256, verify_recorded
 
 
 class _Entry(BaseModel):
@@ -171,8 +171,13 @@ def load_models_json(p: Path) -> dict:
     return raw
 
 
+CODE_RECORD = "code_outputs.json"  # analysis/coding/run.py RECORD, in data/processed/
+
+
 def _csv(p: Path, stage: str, **kw) -> pd.DataFrame:
     _need(p, stage)
+    if stage == "code":  # the coding stage records the sha256 of every file it writes
+        verify_recorded(p, config.processed_dir() / CODE_RECORD, config.root(), "code")
     try:
         return pd.read_csv(p, **kw)
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as e:
@@ -243,6 +248,16 @@ def load_simulations(path: Path, models_path: Path) -> dict:
             "after it)",
             "run `make simulate` again",
         )
+    for rel, want in (sims.get("tables_sha256") or {}).items():
+        t = path.parent / rel
+        if not t.exists() or sha256(t) != want:
+            raise InputError(
+                t,
+                "",
+                "not the table `make simulate` wrote with simulations.json (missing, edited or "
+                "from another run)",
+                "run `make simulate` again",
+            )
     return sims
 
 
