@@ -378,9 +378,6 @@ def _latent_inputs(cfg: dict) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """The latent score (posterior mean) and the posterior draws the models use."""
     lc = cfg["latent"]
     proc = config.processed_dir()
-    for f in ("guarantee_latent.parquet", "guarantee_latent_draws.parquet"):
-        if not (proc / f).exists():
-            raise InputError(proc / f, "", "not found", "run `make code` first")
     lat = io.read_parquet(proc / "guarantee_latent.parquet", "code")
     lat = lat[["client", "year", lc["dependent"]]]
     draws = io.read_parquet(proc / "guarantee_latent_draws.parquet", "code")

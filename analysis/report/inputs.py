@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from analysis import config
 from analysis.errors import InputError
 from analysis.fetch import load_manifest
-from analysis.io import sha256, verify_recorded
+from analysis.io import read_csv, read_parquet, sha256, verify_recorded
 
 
 class _Entry(BaseModel):
@@ -178,10 +178,7 @@ def _csv(p: Path, stage: str, **kw) -> pd.DataFrame:
     _need(p, stage)
     if stage == "code":  # the coding stage records the sha256 of every file it writes
         verify_recorded(p, config.processed_dir() / CODE_RECORD, config.root(), "code")
-    try:
-        return pd.read_csv(p, **kw)
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as e:
-        raise InputError(p, "CSV", f"cannot parse ({e})", f"run `make {stage}` again") from None
+    return read_csv(p, stage, **kw)
 
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser: same objects, faster
@@ -285,13 +282,7 @@ def load() -> Inputs:
         raise InputError(
             files["meta"], f"line {e.lineno}", "not valid JSON", "run `make panel` again"
         ) from None
-    _need(files["panel"], "panel")
-    try:
-        panel = pd.read_parquet(files["panel"])
-    except Exception as e:  # pyarrow raises several types for a damaged file
-        raise InputError(
-            files["panel"], "", f"cannot read ({type(e).__name__})", "run `make panel` again"
-        ) from None
+    panel = read_parquet(files["panel"], "panel")
     codebook = {p.stem: _yaml(p) for p in sorted((root / "data" / "codebook").glob("*.yaml"))}
     extra = {
         name: _csv(rep / f"{name}.csv", "code")
